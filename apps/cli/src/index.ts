@@ -1,0 +1,1 @@
+export { defineConfig, type ReletanConfig, type ReletanConfigInput } from '@reletan/core';

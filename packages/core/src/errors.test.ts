@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ExitCode,
+  errorToJson,
+  exitCodeFor,
+  formatError,
+  isReletanError,
+  ReletanError,
+  usageError,
+} from './errors.js';
+
+describe('exit codes', () => {
+  it('maps usage errors to 2, failures to 1, interruptions to 130', () => {
+    expect(exitCodeFor(usageError('X', 'bad'))).toBe(ExitCode.usage);
+    expect(exitCodeFor(new ReletanError({ code: 'X', message: 'failed' }))).toBe(ExitCode.failure);
+    expect(exitCodeFor(new ReletanError({ code: 'X', message: 'stop', kind: 'interrupted' }))).toBe(130);
+  });
+
+  it('treats anything else as a failure', () => {
+    expect(exitCodeFor(new TypeError('oops'))).toBe(1);
+    expect(exitCodeFor('string')).toBe(1);
+  });
+
+  it('recognises a ReletanError from another copy of the package', () => {
+    const foreign = Object.assign(new Error('from elsewhere'), {
+      name: 'ReletanError',
+      code: 'X',
+      kind: 'usage',
+    });
+    expect(isReletanError(foreign)).toBe(true);
+    expect(exitCodeFor(foreign)).toBe(2);
+  });
+});
+
+describe('formatting', () => {
+  it('leads with file:line:column and ends with the next step', () => {
+    const error = usageError('CONFIG_PARSE', 'invalid JSON: expected ","', {
+      input: { file: 'reletan.config.json', line: 4, column: 5 },
+      hint: 'fix the file',
+    });
+    expect(formatError(error)).toBe(
+      'reletan.config.json:4:5: invalid JSON: expected ","\nhint: fix the file',
+    );
+  });
+
+  it('lists details under the headline', () => {
+    const error = usageError('X', 'two problems', { details: ['a', 'b'] });
+    expect(formatError(error)).toBe('two problems\n  - a\n  - b');
+  });
+
+  it('shows no stack trace unless verbose', () => {
+    const error = new ReletanError({ code: 'X', message: 'failed', cause: new Error('root cause') });
+    expect(formatError(error)).not.toContain(' at ');
+    const verbose = formatError(error, { verbose: true });
+    expect(verbose).toContain('code: X');
+    expect(verbose).toContain('caused by: Error: root cause');
+    expect(verbose).toMatch(/\n\s+at /);
+  });
+
+  it('calls an unexpected error a bug and says how to report it', () => {
+    expect(formatError(new TypeError('x is undefined'))).toBe(
+      'internal error: x is undefined\nhint: this is a bug in reletan; rerun with --verbose and report the output',
+    );
+  });
+
+  it('renders errors as JSON with code, kind and input', () => {
+    expect(errorToJson(usageError('PR_URL_INVALID', 'not a PR', { input: { url: 'x' } }))).toEqual({
+      error: { code: 'PR_URL_INVALID', kind: 'usage', message: 'not a PR', input: { url: 'x' } },
+    });
+    expect(errorToJson(new Error('boom')).error.code).toBe('INTERNAL');
+  });
+});

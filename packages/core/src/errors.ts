@@ -1,0 +1,197 @@
+/**
+ * What kind of failure an error is; the apps turn this into an exit code in one place ({@link exitCodeFor}).
+ * - `usage`: bad usage, config or input; the user must change what they typed or wrote (exit 2).
+ * - `failure`: the operation was attempted and failed (exit 1).
+ * - `interrupted`: stopped by a signal (exit 130).
+ */
+export type ErrorKind = 'usage' | 'failure' | 'interrupted';
+
+/** The input an error concerns, so the message can point at it. Every field is optional. */
+export interface ErrorInput {
+  /** A file, relative to the cwd where possible. */
+  file?: string;
+  /** 1-based line in `file`. */
+  line?: number;
+  /** 1-based column in `file`. */
+  column?: number;
+  /** A config path such as `stages.dev.deploy.environments[1].after`. */
+  path?: string;
+  /** A key, such as an environment variable name. */
+  key?: string;
+  /** A URL, such as a pull request's. */
+  url?: string;
+  /** A command line, such as a failed git command. */
+  command?: string;
+}
+
+export interface ReletanErrorOptions {
+  /** Stable, machine-readable code, e.g. `CONFIG_INVALID`. */
+  code: string;
+  message: string;
+  /** @default 'failure' */
+  kind?: ErrorKind;
+  input?: ErrorInput;
+  /** The next step the user should take. */
+  hint?: string;
+  /** Further lines, e.g. every problem found in a config file. */
+  details?: readonly string[];
+  cause?: unknown;
+}
+
+/**
+ * The one error type reletan throws on purpose. Everything a user needs is on it: a code, the input it
+ * concerns, and the next step. Anything else that escapes is a bug and is reported as `INTERNAL`.
+ */
+export class ReletanError extends Error {
+  override readonly name = 'ReletanError';
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly input: ErrorInput | undefined;
+  readonly hint: string | undefined;
+  readonly details: readonly string[];
+
+  constructor(options: ReletanErrorOptions) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.kind = options.kind ?? 'failure';
+    this.input = options.input;
+    this.hint = options.hint;
+    this.details = options.details ?? [];
+  }
+}
+
+/**
+ * True for a {@link ReletanError}, also one thrown by another copy of this package
+ * (a service may bundle its own), which `instanceof` would miss.
+ */
+export function isReletanError(error: unknown): error is ReletanError {
+  return (
+    error instanceof ReletanError ||
+    (error instanceof Error &&
+      error.name === 'ReletanError' &&
+      typeof (error as Partial<ReletanError>).code === 'string' &&
+      typeof (error as Partial<ReletanError>).kind === 'string')
+  );
+}
+
+/** Shorthand for the common "the user gave us something wrong" error. */
+export function usageError(
+  code: string,
+  message: string,
+  extra: Omit<ReletanErrorOptions, 'code' | 'message' | 'kind'> = {},
+) {
+  return new ReletanError({ ...extra, code, message, kind: 'usage' });
+}
+
+/** The process exit codes of both apps. */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  interrupted: 130,
+} as const;
+
+/** Maps any thrown value to the exit code the apps use. Unknown errors are failures. */
+export function exitCodeFor(error: unknown): number {
+  if (!isReletanError(error)) return ExitCode.failure;
+  switch (error.kind) {
+    case 'usage':
+      return ExitCode.usage;
+    case 'interrupted':
+      return ExitCode.interrupted;
+    default:
+      return ExitCode.failure;
+  }
+}
+
+/** `file:line:column`, as editors and terminals link it. */
+export function formatLocation(input: ErrorInput | undefined): string | undefined {
+  if (!input?.file) return undefined;
+  let out = input.file;
+  if (input.line !== undefined) {
+    out += `:${input.line}`;
+    if (input.column !== undefined) out += `:${input.column}`;
+  }
+  return out;
+}
+
+export interface FormatErrorOptions {
+  /** Include causes and stack traces. @default false */
+  verbose?: boolean;
+}
+
+/** The human rendering of an error: one headline, its details, the hint; stacks only when verbose. */
+export function formatError(error: unknown, options: FormatErrorOptions = {}): string {
+  const lines: string[] = [];
+  if (isReletanError(error)) {
+    const location = formatLocation(error.input);
+    const prefix = location && !error.message.startsWith(location) ? `${location}: ` : '';
+    lines.push(`${prefix}${error.message}`);
+    for (const detail of error.details) lines.push(`  - ${detail}`);
+    if (error.hint) lines.push(`hint: ${error.hint}`);
+    if (options.verbose) {
+      lines.push(`code: ${error.code}`);
+      if (error.stack) lines.push(stackFrames(error.stack));
+      appendCauses(lines, error.cause);
+    }
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    lines.push(`internal error: ${message}`);
+    if (options.verbose && error instanceof Error) {
+      if (error.stack) lines.push(stackFrames(error.stack));
+      appendCauses(lines, error.cause);
+    } else {
+      lines.push('hint: this is a bug in reletan; rerun with --verbose and report the output');
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The `--json` rendering of an error. */
+export function errorToJson(error: unknown): {
+  error: {
+    code: string;
+    kind: ErrorKind;
+    message: string;
+    input?: ErrorInput;
+    hint?: string;
+    details?: string[];
+  };
+} {
+  if (isReletanError(error)) {
+    return {
+      error: {
+        code: error.code,
+        kind: error.kind,
+        message: error.message,
+        ...(error.input ? { input: error.input } : {}),
+        ...(error.hint ? { hint: error.hint } : {}),
+        ...(error.details.length ? { details: [...error.details] } : {}),
+      },
+    };
+  }
+  return {
+    error: {
+      code: 'INTERNAL',
+      kind: 'failure',
+      message: error instanceof Error ? error.message : String(error),
+    },
+  };
+}
+
+function stackFrames(stack: string): string {
+  return stack
+    .split('\n')
+    .filter((line) => line.trimStart().startsWith('at '))
+    .join('\n');
+}
+
+function appendCauses(lines: string[], cause: unknown, depth = 0): void {
+  if (cause === undefined || depth > 5) return;
+  const message = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  lines.push(`caused by: ${message}`);
+  if (cause instanceof Error) {
+    if (cause.stack) lines.push(stackFrames(cause.stack));
+    appendCauses(lines, cause.cause, depth + 1);
+  }
+}

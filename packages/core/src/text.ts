@@ -1,0 +1,4 @@
+/** Escapes every character that is special in a regular expression. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
