@@ -6,6 +6,7 @@ export default defineConfig({
     index: 'src/index.ts',
     errors: 'src/errors.ts',
     'cli-kit': 'src/cli-kit.ts',
+    testing: 'src/testing.ts',
     'define-config': 'src/config/define-config.ts',
   },
   format: ['esm'],

@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+import module from 'node:module';
 import { runBin } from '@reletan/core/cli-kit';
+
+// Node 22.1+ caches compiled code between runs (a no-op on Node 20, which lacks it).
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 await runBin({
   version: __RELETAN_VERSION__,

@@ -1,0 +1,42 @@
+// Cold start of the bins against bare node: `node -e 0` is the floor any Node CLI pays.
+// Runs are interleaved (one of each per round) so machine noise hits every case alike.
+// Target (PRODUCT.md): `reletan --version` and `--help` within 1.5x of `node -e 0`.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { median, printTable } from './lib.mjs';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 25);
+const cli = fileURLToPath(new URL('../apps/cli/dist/bin.js', import.meta.url));
+const ci = fileURLToPath(new URL('../apps/ci/dist/bin.js', import.meta.url));
+
+const cases = [
+  { name: 'node -e 0', args: ['-e', '0'] },
+  { name: 'reletan --version', args: [cli, '--version'] },
+  { name: 'reletan --help', args: [cli, '--help'] },
+  { name: 'reletan-ci --help', args: [ci, '--help'] },
+];
+
+const timings = cases.map(() => []);
+for (let round = 0; round < rounds + 2; round++) {
+  cases.forEach((benchCase, index) => {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, benchCase.args, { stdio: 'ignore' });
+    const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+    if (result.status !== 0) throw new Error(`${benchCase.name} exited ${result.status}`);
+    if (round >= 2) timings[index].push(elapsed); // the first two rounds warm the disk cache
+  });
+}
+
+const baseline = median(timings[0]);
+const rows = cases.map((benchCase, index) => {
+  const value = median(timings[index]);
+  return [
+    benchCase.name,
+    value.toFixed(1),
+    (value / baseline).toFixed(2),
+    index === 0 ? '' : value / baseline <= 1.5 ? 'ok' : 'OVER',
+  ];
+});
+console.log(`\nstartup: median of ${rounds} interleaved runs, node ${process.version}\n`);
+printTable(['command', 'median ms', 'x node', 'target 1.5x'], rows);
+if (rows.some((row) => row[3] === 'OVER') && process.env.BENCH_STRICT) process.exitCode = 1;

@@ -1,0 +1,112 @@
+/**
+ * Helpers for reletan's own tests (and for services testing their use of reletan): temporary
+ * directories, real git repositories with a bare `origin`, and running a built bin as a user would.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createGitRunner, type GitRunner } from './git.js';
+
+export interface TempDir {
+  path: string;
+  cleanup(): Promise<void>;
+}
+
+/** A fresh directory under the OS temp dir (symlinks resolved, so paths compare equal to `process.cwd()`). */
+export async function makeTempDir(prefix = 'reletan-'): Promise<TempDir> {
+  const dir = await realpath(await mkdtemp(path.join(tmpdir(), prefix)));
+  return { path: dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface TestRepo extends TempDir {
+  /** The working clone. */
+  dir: string;
+  /** The bare repository the clone's `origin` points at. */
+  origin: string;
+  git: GitRunner;
+}
+
+export interface CreateTestRepoOptions {
+  /** The first branch. @default "main" */
+  branch?: string;
+  /** Create a bare `origin` and push the first branch to it. @default true */
+  withOrigin?: boolean;
+}
+
+/** A real git repository with one commit, an identity, and (by default) a bare `origin` tracking it. */
+export async function createTestRepo(options: CreateTestRepoOptions = {}): Promise<TestRepo> {
+  const root = await makeTempDir('reletan-repo-');
+  const dir = path.join(root.path, 'work');
+  const origin = path.join(root.path, 'origin.git');
+  const branch = options.branch ?? 'main';
+  const env = testGitEnv();
+  await createGitRunner({ cwd: root.path, env }).run(['init', '-q', '-b', branch, dir]);
+  const git = createGitRunner({ cwd: dir, env });
+  await git.run(['commit', '-q', '--allow-empty', '-m', 'Initial commit']);
+  if (options.withOrigin ?? true) {
+    await git.run(['init', '-q', '--bare', '-b', branch, origin]);
+    await git.run(['remote', 'add', 'origin', origin]);
+    await git.run(['push', '-q', '-u', 'origin', branch]);
+  }
+  return { ...root, dir, origin, git };
+}
+
+/** An environment that makes git deterministic and independent of the machine's own config. */
+export function testGitEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_AUTHOR_NAME: 'Rel Tester',
+    GIT_AUTHOR_EMAIL: 'rel@example.com',
+    GIT_COMMITTER_NAME: 'Rel Tester',
+    GIT_COMMITTER_EMAIL: 'rel@example.com',
+    ...extra,
+  };
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunScriptOptions {
+  cwd?: string;
+  /** The whole environment of the child (nothing is inherited but what you pass). @default PATH and HOME */
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  /** Extra node flags, e.g. `--import`. */
+  nodeArgs?: string[];
+}
+
+/** Runs a Node script (a built bin) in a child process with a controlled environment. */
+export function runNodeScript(
+  script: string,
+  args: readonly string[],
+  options: RunScriptOptions = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...args], {
+      cwd: options.cwd ?? process.cwd(),
+      env: options.env ?? { PATH: process.env.PATH, HOME: process.env.HOME },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({
+        exitCode: code ?? (signal === 'SIGINT' ? 130 : 1),
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      }),
+    );
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+  });
+}
