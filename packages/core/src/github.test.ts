@@ -1,0 +1,125 @@
+import nock from 'nock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createGitHubClient, resolveGitHubApiUrl, resolveGitHubToken } from './github.js';
+import { createLogger, type OutputStream } from './logger.js';
+
+beforeAll(() => {
+  nock.disableNetConnect();
+});
+afterEach(() => {
+  nock.cleanAll();
+});
+
+function quietLogger() {
+  const chunks: string[] = [];
+  const sink: OutputStream = { write: (chunk: string) => chunks.push(chunk) };
+  return {
+    logger: createLogger({ stdout: sink, stderr: sink, env: {}, level: 'debug' }),
+    text: () => chunks.join(''),
+  };
+}
+
+const fast = { retry: { retryAfterBaseValue: 1 }, throttle: { retryAfterBaseValue: 1 } };
+
+describe('finding the token and API', () => {
+  it('prefers GITHUB_TOKEN over GH_TOKEN', () => {
+    expect(resolveGitHubToken({ GITHUB_TOKEN: 'a', GH_TOKEN: 'b' })).toEqual({
+      token: 'a',
+      source: 'GITHUB_TOKEN',
+    });
+    expect(resolveGitHubToken({ GH_TOKEN: 'b' })).toEqual({ token: 'b', source: 'GH_TOKEN' });
+    expect(resolveGitHubToken({})).toBeUndefined();
+  });
+
+  it('uses GITHUB_API_URL for GitHub Enterprise', async () => {
+    expect(resolveGitHubApiUrl({ GITHUB_API_URL: 'https://ghe.acme.io/api/v3/' })).toBe(
+      'https://ghe.acme.io/api/v3',
+    );
+    const scope = nock('https://ghe.acme.io/api/v3')
+      .get('/repos/acme/shop')
+      .reply(200, { full_name: 'acme/shop' });
+    const github = await createGitHubClient({
+      env: { GITHUB_TOKEN: 'ghs_test_token', GITHUB_API_URL: 'https://ghe.acme.io/api/v3' },
+    });
+    expect((await github.rest.repos.get({ owner: 'acme', repo: 'shop' })).data.full_name).toBe('acme/shop');
+    scope.done();
+  });
+
+  it('is a usage error without a token', async () => {
+    await expect(createGitHubClient({ env: {} })).rejects.toMatchObject({
+      code: 'GITHUB_TOKEN_MISSING',
+      kind: 'usage',
+    });
+  });
+});
+
+describe('requests', () => {
+  it('authenticates with the token and never prints it', async () => {
+    const { logger, text } = quietLogger();
+    const scope = nock('https://api.github.com', {
+      reqheaders: { authorization: 'token ghp_supersecret123' },
+    })
+      .get('/repos/acme/shop')
+      .reply(200, {});
+    const github = await createGitHubClient({ env: { GITHUB_TOKEN: 'ghp_supersecret123' }, logger });
+    await github.rest.repos.get({ owner: 'acme', repo: 'shop' });
+    scope.done();
+    logger.error('request failed with token ghp_supersecret123');
+    expect(text()).not.toContain('ghp_supersecret123');
+  });
+
+  it('retries a 502 and succeeds', async () => {
+    const scope = nock('https://api.github.com')
+      .get('/repos/acme/shop/pulls/1')
+      .reply(502, 'bad gateway')
+      .get('/repos/acme/shop/pulls/1')
+      .reply(200, { number: 1 });
+    const github = await createGitHubClient({ env: { GITHUB_TOKEN: 'ghs_test_token' }, ...fast });
+    expect((await github.rest.pulls.get({ owner: 'acme', repo: 'shop', pull_number: 1 })).data.number).toBe(
+      1,
+    );
+    scope.done();
+  });
+
+  it('gives up after the configured retries of a persistent 5xx', async () => {
+    const scope = nock('https://api.github.com').get('/repos/acme/shop').times(3).reply(503, 'unavailable');
+    const github = await createGitHubClient({
+      env: { GITHUB_TOKEN: 'ghs_test_token' },
+      retry: { retries: 2, retryAfterBaseValue: 1 },
+    });
+    await expect(github.rest.repos.get({ owner: 'acme', repo: 'shop' })).rejects.toMatchObject({
+      status: 503,
+    });
+    scope.done();
+  });
+
+  it.each([405, 409, 422])('does not retry a %i, which is an answer', async (status) => {
+    const scope = nock('https://api.github.com')
+      .put('/repos/acme/shop/pulls/1/merge')
+      .once()
+      .reply(status, { message: 'no' });
+    const github = await createGitHubClient({
+      env: { GITHUB_TOKEN: 'ghs_test_token' },
+      ...fast,
+      throttle: { enabled: false },
+    });
+    await expect(
+      github.rest.pulls.merge({ owner: 'acme', repo: 'shop', pull_number: 1, sha: 'abc' }),
+    ).rejects.toMatchObject({ status });
+    scope.done();
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('waits out a secondary rate limit and retries, with a warning', async () => {
+    const { logger, text } = quietLogger();
+    const scope = nock('https://api.github.com')
+      .get('/repos/acme/shop')
+      .reply(403, { message: 'You have exceeded a secondary rate limit' }, { 'retry-after': '1' })
+      .get('/repos/acme/shop')
+      .reply(200, { full_name: 'acme/shop' });
+    const github = await createGitHubClient({ env: { GITHUB_TOKEN: 'ghs_test_token' }, logger, ...fast });
+    expect((await github.rest.repos.get({ owner: 'acme', repo: 'shop' })).data.full_name).toBe('acme/shop');
+    scope.done();
+    expect(text()).toContain('secondary rate limit');
+  });
+});
