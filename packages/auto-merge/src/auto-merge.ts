@@ -75,11 +75,7 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
     await sleep(delay);
   }
 
-  const outcome = (
-    action: AutoMergeResult['action'],
-    reason: string,
-    merged = false,
-  ): AutoMergeResult => ({
+  const outcome = (action: AutoMergeResult['action'], reason: string, merged = false): AutoMergeResult => ({
     pr: pr.html_url,
     action,
     merged,
@@ -130,7 +126,10 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
     } catch (error) {
       // 422: the head moved since it was read, or GitHub cannot merge the base in (conflicts).
       if (statusOf(error) === 422) {
-        return outcome('waiting', `GitHub did not update the branch (422: ${gitHubMessage(error)}); nothing changed`);
+        return outcome(
+          'waiting',
+          `GitHub did not update the branch (422: ${gitHubMessage(error)}); nothing changed`,
+        );
       }
       throw gitHubFailure(error, `updating the branch of ${url}`, url);
     }
@@ -149,6 +148,7 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
       );
     }
     let mergeSha: string;
+    let note = '';
     try {
       const { data } = await github.rest.pulls.merge({
         owner,
@@ -167,12 +167,19 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
           `the head moved after ${short(sha)} was checked (409: ${gitHubMessage(error)}); nothing merged, the new head needs its own run`,
         );
       }
-      if (status === 405) {
+      if (status !== 405) throw gitHubFailure(error, `merging ${url}`, url);
+      // A merge retried after a 5xx whose first attempt went through is answered 405: look before reporting.
+      const now = await github.rest.pulls
+        .get({ owner, repo, pull_number: number })
+        .then(({ data }) => data as PullRequestSnapshot)
+        .catch(() => undefined);
+      if (!now?.merged || now.head.sha !== sha || !now.merge_commit_sha) {
         return outcome('waiting', `GitHub refused the merge (405: ${gitHubMessage(error)}); nothing merged`);
       }
-      throw gitHubFailure(error, `merging ${url}`, url);
+      mergeSha = now.merge_commit_sha;
+      note = ` (GitHub answered 405, but the PR is merged${now.merged_by ? ` by ${now.merged_by.login}` : ''})`;
     }
-    const merged = `${reason}; merged head ${short(sha)} with ${method} as ${short(mergeSha)}`;
+    const merged = `${reason}; merged head ${short(sha)} with ${method} as ${short(mergeSha)}${note}`;
     if (!deletes) return outcome('merged', merged, true);
     return outcome('merged', `${merged}; ${await deleteHeadBranch()}`, true);
   }

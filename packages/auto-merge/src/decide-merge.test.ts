@@ -40,7 +40,13 @@ const shape = (decision: MergeDecision) =>
 
 describe('the policy decides which PRs are candidates at all', () => {
   it.each<[string, Partial<PullRequestSnapshot>, Parameters<typeof resolveMergePolicy>[0], object, RegExp]>([
-    ['a merged PR', { state: 'closed', merged: true }, {}, { action: 'skip', code: 'merged' }, /already merged/],
+    [
+      'a merged PR',
+      { state: 'closed', merged: true },
+      {},
+      { action: 'skip', code: 'merged' },
+      /already merged/,
+    ],
     ['a closed PR', { state: 'closed' }, {}, { action: 'skip', code: 'closed' }, /closed/],
     [
       'a PR with the skip label',
@@ -242,7 +248,10 @@ describe('required approvals', () => {
 
 /** Mostly `usual`, sometimes anything of `others`: keeps merge-ready PRs common enough to test the merge rule. */
 const mostly = <T>(usual: T, ...others: T[]) =>
-  fc.oneof({ arbitrary: fc.constant(usual), weight: 3 }, { arbitrary: fc.constantFrom(usual, ...others), weight: 1 });
+  fc.oneof(
+    { arbitrary: fc.constant(usual), weight: 3 },
+    { arbitrary: fc.constantFrom(usual, ...others), weight: 1 },
+  );
 
 const policyArbitrary: fc.Arbitrary<MergePolicy> = fc
   .record({
@@ -279,7 +288,7 @@ const prArbitrary: fc.Arbitrary<PullRequestSnapshot> = fc
       'unknown',
       'other',
     ),
-    labels: fc.oneof(fc.constant([]), fc.subarray(['automerge:skip', 'ship-it', 'ready', 'bug'])),
+    labels: fc.oneof(fc.constant<string[]>([]), fc.subarray(['automerge:skip', 'ship-it', 'ready', 'bug'])),
     fork: fc.boolean(),
     base: fc.constantFrom('develop', 'main', 'release/2.0', 'feature/x'),
     sha: fc.stringMatching(/^[0-9a-f]{40}$/),

@@ -88,7 +88,9 @@ export function explainBlocked(facts: CheckFacts, context: BlockedContext): stri
     parts.push(`the base branch requires linear history, which a merge commit breaks (use squash or rebase)`);
   }
   if (others.length > 0) {
-    parts.push(`${parts.length > 0 ? 'the base branch also requires' : "the base branch's rules require"} ${others.join(', ')}`);
+    parts.push(
+      `${parts.length > 0 ? 'the base branch also requires' : "the base branch's rules require"} ${others.join(', ')}`,
+    );
   }
   if (parts.length === 0) {
     parts.push(
@@ -120,7 +122,8 @@ export function ruleRequirement(rule: { type: string; parameters?: Record<string
     case 'pull_request': {
       const found: string[] = [];
       if (parameters.require_code_owner_review === true) found.push("a code owner's approval");
-      if (parameters.required_review_thread_resolution === true) found.push('all review conversations resolved');
+      if (parameters.required_review_thread_resolution === true)
+        found.push('all review conversations resolved');
       if (parameters.require_last_push_approval === true) {
         found.push('approval of the last push by someone other than its author');
       }

@@ -16,10 +16,7 @@ export interface PullRequestTarget {
  * `#42`) in `repository`. Anything else, or a number with no repository to put it in, is a usage error
  * (exit 2) naming the input.
  */
-export function resolvePullRequestInput(
-  input: string,
-  repository?: RepositoryRef | null,
-): PullRequestTarget {
+export function resolvePullRequestInput(input: string, repository?: RepositoryRef | null): PullRequestTarget {
   const text = input.trim();
   const numeric = /^#?(\d+)$/.exec(text);
   if (numeric) {
@@ -49,7 +46,13 @@ export function resolvePullRequestInput(
     });
   }
   const parsed = parsePullRequestUrl(text);
-  return { owner: parsed.owner, repo: parsed.name, number: parsed.number, host: parsed.host, url: parsed.url };
+  return {
+    owner: parsed.owner,
+    repo: parsed.name,
+    number: parsed.number,
+    host: parsed.host,
+    url: parsed.url,
+  };
 }
 
 /** `owner/name` from the config (`github.repository`) as a repository on `host`. */

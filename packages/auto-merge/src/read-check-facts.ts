@@ -56,7 +56,12 @@ export async function readCheckFacts(
       return data;
     }),
     attempt('commit statuses', async () => {
-      const { data } = await github.rest.repos.getCombinedStatusForRef({ owner, repo, ref: sha, per_page: 100 });
+      const { data } = await github.rest.repos.getCombinedStatusForRef({
+        owner,
+        repo,
+        ref: sha,
+        per_page: 100,
+      });
       return data.statuses;
     }),
     attempt('check runs', () =>
@@ -77,7 +82,10 @@ export async function readCheckFacts(
         }
       }
       if (rule.type === 'pull_request' && typeof parameters.required_approving_review_count === 'number') {
-        requiredApprovingReviews = Math.max(requiredApprovingReviews ?? 0, parameters.required_approving_review_count);
+        requiredApprovingReviews = Math.max(
+          requiredApprovingReviews ?? 0,
+          parameters.required_approving_review_count,
+        );
       }
       for (const requirement of ruleRequirement(rule)) {
         if (!otherRequirements.includes(requirement)) otherRequirements.push(requirement);
@@ -90,7 +98,10 @@ export async function readCheckFacts(
     for (const context of protection?.contexts ?? []) requiredChecks.add(context);
     for (const check of protection?.checks ?? []) requiredChecks.add(check.context);
     if (typeof branch.required_approving_review_count === 'number') {
-      requiredApprovingReviews = Math.max(requiredApprovingReviews ?? 0, branch.required_approving_review_count);
+      requiredApprovingReviews = Math.max(
+        requiredApprovingReviews ?? 0,
+        branch.required_approving_review_count,
+      );
     }
   }
 

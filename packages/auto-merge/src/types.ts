@@ -20,6 +20,9 @@ export interface PullRequestSnapshot {
   /** `open` or `closed`. */
   state: string;
   merged?: boolean | null;
+  /** Set once merged. */
+  merge_commit_sha?: string | null;
+  merged_by?: { login: string } | null;
   draft?: boolean | null;
   /** Null while GitHub computes mergeability in the background. */
   mergeable: boolean | null;
