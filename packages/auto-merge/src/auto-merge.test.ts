@@ -622,7 +622,7 @@ describe('explaining a blocked PR', () => {
     const result = await run();
     scope.done();
     expect(result.reason).toBe(
-      'blocked: checks failed: e2e (this token cannot see which checks are required) (could not read the rules of develop, the protection of develop)',
+      'blocked: checks failed: e2e (this token cannot see whether they are required) (could not read the rules of develop, the protection of develop)',
     );
   });
 

@@ -3,6 +3,8 @@ import { explainBlocked, explainUnstable, ruleRequirement } from './explain-bloc
 import type { CheckFacts } from './types.js';
 
 const facts = (overrides: Partial<CheckFacts> = {}): CheckFacts => ({
+  requiredChecks: [],
+  allRequiredChecksKnown: true,
   otherRequirements: [],
   statuses: [],
   checkRuns: [],
@@ -62,6 +64,7 @@ describe('explaining a blocked PR', () => {
   it('says when the required checks cannot be seen, and lists failing ones anyway', () => {
     const text = explainBlocked(
       facts({
+        allRequiredChecksKnown: false,
         statuses: [{ context: 'ci/test', state: 'error' }],
         checkRuns: [
           { name: 'lint', status: 'queued', conclusion: null },
@@ -72,8 +75,34 @@ describe('explaining a blocked PR', () => {
       merge,
     );
     expect(text).toBe(
-      'blocked: checks failed: ci/test (this token cannot see which checks are required); checks still running: lint (this token cannot see which checks are required) (could not read the rules of main, the protection of main)',
+      'blocked: checks failed: ci/test (this token cannot see whether they are required); checks still running: lint (this token cannot see whether they are required) (could not read the rules of main, the protection of main)',
     );
+  });
+
+  it('with only part of the requirements readable, names the known ones and the other failing checks', () => {
+    const text = explainBlocked(
+      facts({
+        requiredChecks: ['ci/test'],
+        allRequiredChecksKnown: false,
+        statuses: [
+          { context: 'ci/test', state: 'failure' },
+          { context: 'deploy-preview', state: 'failure' },
+        ],
+        unreadable: ['the protection of main'],
+      }),
+      merge,
+    );
+    expect(text).toBe(
+      'blocked: required checks failed: ci/test; other checks failed: deploy-preview (this token cannot see whether they are required) (could not read the protection of main)',
+    );
+  });
+
+  it('does not list checks that are not required when all requirements are known', () => {
+    const text = explainBlocked(
+      facts({ requiredChecks: ['ci/test'], statuses: [{ context: 'coverage', state: 'failure' }] }),
+      merge,
+    );
+    expect(text).toBe('blocked: required checks not reported on this commit: ci/test');
   });
 
   it('counts approvals against what the base branch requires', () => {

@@ -57,25 +57,28 @@ export interface BlockedContext {
 export function explainBlocked(facts: CheckFacts, context: BlockedContext): string {
   const outcomes = outcomesByName(facts);
   const parts: string[] = [];
-  if (facts.requiredChecks !== undefined) {
-    const failed: string[] = [];
-    const pending: string[] = [];
-    const missing: string[] = [];
-    for (const name of facts.requiredChecks) {
-      const outcome = outcomes.get(name);
-      if (outcome === 'failed') failed.push(name);
-      else if (outcome === 'pending') pending.push(name);
-      else if (outcome === undefined) missing.push(name);
-    }
-    if (failed.length > 0) parts.push(`required checks failed: ${names(failed)}`);
-    if (pending.length > 0) parts.push(`required checks still running: ${names(pending)}`);
-    if (missing.length > 0) parts.push(`required checks not reported on this commit: ${names(missing)}`);
-  } else {
-    const failed = withOutcome(outcomes, 'failed');
-    const pending = withOutcome(outcomes, 'pending');
-    const unseen = ' (this token cannot see which checks are required)';
-    if (failed.length > 0) parts.push(`checks failed: ${names(failed)}${unseen}`);
-    if (pending.length > 0) parts.push(`checks still running: ${names(pending)}${unseen}`);
+  const failed: string[] = [];
+  const pending: string[] = [];
+  const missing: string[] = [];
+  for (const name of facts.requiredChecks) {
+    const outcome = outcomes.get(name);
+    if (outcome === 'failed') failed.push(name);
+    else if (outcome === 'pending') pending.push(name);
+    else if (outcome === undefined) missing.push(name);
+  }
+  if (failed.length > 0) parts.push(`required checks failed: ${names(failed)}`);
+  if (pending.length > 0) parts.push(`required checks still running: ${names(pending)}`);
+  if (missing.length > 0) parts.push(`required checks not reported on this commit: ${names(missing)}`);
+  if (!facts.allRequiredChecksKnown) {
+    // Some requirements could not be read: name the other checks that are not passing, saying so.
+    const required = new Set(facts.requiredChecks);
+    const others = (outcome: Outcome) => withOutcome(outcomes, outcome).filter((name) => !required.has(name));
+    const unseen = ' (this token cannot see whether they are required)';
+    const otherFailed = others('failed');
+    const otherPending = others('pending');
+    const prefix = required.size > 0 ? 'other ' : '';
+    if (otherFailed.length > 0) parts.push(`${prefix}checks failed: ${names(otherFailed)}${unseen}`);
+    if (otherPending.length > 0) parts.push(`${prefix}checks still running: ${names(otherPending)}${unseen}`);
   }
   if (facts.requiredApprovingReviews !== undefined && facts.requiredApprovingReviews > context.approvals) {
     parts.push(

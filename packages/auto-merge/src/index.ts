@@ -7,6 +7,7 @@ export {
 export { decideMerge, isFromFork } from './decide-merge.js';
 export { describeResult } from './describe-result.js';
 export { type BlockedContext, explainBlocked, explainUnstable } from './explain-block.js';
+export { type FindPullRequestOptions, findPullRequest } from './find-pull-request.js';
 export { resolveMergePolicy } from './merge-policy.js';
 export {
   gitHubApiUrlFor,
@@ -16,6 +17,7 @@ export {
 } from './pull-request-input.js';
 export { type CheckFactsTarget, readCheckFacts } from './read-check-facts.js';
 export { foldReviews } from './review-folding.js';
+export { type RunAutoMergeOptions, runAutoMerge } from './run-auto-merge.js';
 export { actionsTokenWarning } from './token-warning.js';
 export type {
   AutoMergeResult,

@@ -69,11 +69,10 @@ export async function readCheckFacts(
     ),
   ]);
 
-  let requiredChecks: Set<string> | undefined;
+  const requiredChecks = new Set<string>();
   let requiredApprovingReviews: number | undefined;
   const otherRequirements: string[] = [];
   if (rules) {
-    requiredChecks = new Set();
     for (const rule of rules) {
       const parameters = rule.parameters ?? {};
       if (rule.type === 'required_status_checks' && Array.isArray(parameters.required_status_checks)) {
@@ -93,7 +92,6 @@ export async function readCheckFacts(
     }
   }
   if (branch) {
-    requiredChecks ??= new Set();
     const protection = branch.protection?.required_status_checks;
     for (const context of protection?.contexts ?? []) requiredChecks.add(context);
     for (const check of protection?.checks ?? []) requiredChecks.add(check.context);
@@ -106,7 +104,8 @@ export async function readCheckFacts(
   }
 
   return {
-    ...(requiredChecks ? { requiredChecks: [...requiredChecks] } : {}),
+    requiredChecks: [...requiredChecks],
+    allRequiredChecksKnown: rules !== undefined && branch !== undefined,
     ...(requiredApprovingReviews ? { requiredApprovingReviews } : {}),
     otherRequirements,
     statuses: (combined ?? []).map((status) => ({ context: status.context, state: status.state })),

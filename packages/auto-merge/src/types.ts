@@ -117,8 +117,10 @@ export interface CheckRunFact {
  * rulesets, both readable with a plain token) and the head sha's statuses and check runs.
  */
 export interface CheckFacts {
-  /** Status check contexts the base branch requires; undefined when the token could not read them. */
-  requiredChecks?: readonly string[];
+  /** Status check contexts the base branch requires, from whichever of its rulesets and protection could be read. */
+  requiredChecks: readonly string[];
+  /** False when the rulesets or the protection could not be read: other checks may be required too. */
+  allRequiredChecksKnown: boolean;
   /** Approving reviews the base branch's rules require; undefined when unknown or not required. */
   requiredApprovingReviews?: number;
   /** Requirements the API names but whose state it does not show (code owners, resolved conversations, ...). */
