@@ -299,8 +299,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         });
       }
       const all = [...state.values()];
-      const byHead = (sha: string | undefined) =>
-        all.find((candidate) => (candidate.pr.headSha ?? DEFAULT_HEAD_SHA) === sha);
+      // PRs may share a head sha (the default one): their statuses and check runs add up.
+      const ofHead = (sha: string | undefined) =>
+        all.filter((candidate) => (candidate.pr.headSha ?? DEFAULT_HEAD_SHA) === sha);
       const rules = new RegExp(`^/repos/${repository}/rules/branches/(.+)$`).exec(url.pathname);
       if (rules)
         return send(
@@ -325,7 +326,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       }
       const statuses = new RegExp(`^/repos/${repository}/commits/([0-9a-f]+)/status$`).exec(url.pathname);
       if (statuses) {
-        const list = byHead(statuses[1])?.fake.statuses ?? [];
+        const list = ofHead(statuses[1]).flatMap((candidate) => candidate.fake.statuses ?? []);
         return send(200, {
           state: list.some((s) => s.state === 'failure' || s.state === 'error') ? 'failure' : 'pending',
           statuses: list.map((s, index) => ({
@@ -340,7 +341,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       }
       const runs = new RegExp(`^/repos/${repository}/commits/([0-9a-f]+)/check-runs$`).exec(url.pathname);
       if (runs) {
-        const list = byHead(runs[1])?.fake.checkRuns ?? [];
+        const list = ofHead(runs[1]).flatMap((candidate) => candidate.fake.checkRuns ?? []);
         return send(200, {
           total_count: list.length,
           check_runs: list.map((run, index) => ({ id: index + 1, ...run })),
