@@ -172,6 +172,21 @@ describe('reletan-ci automerge on CircleCI', () => {
     });
   });
 
+  it('does not merge a head pushed after the commit this build checked', async () => {
+    const scope = pullRequest31();
+    const result = await reletanCi(
+      {},
+      { ...circleci, CIRCLE_SHA1: '0123456789abcdef0123456789abcdef01234567' },
+    );
+    scope.done();
+    expect(result.exitCode).toBe(0);
+    expect(result.json()).toMatchObject({
+      action: 'waiting',
+      merged: false,
+      reason: 'its head is 6dcb09b, not 0123456 that this build checked; the build of the new head decides',
+    });
+  });
+
   it('exits 0 with "skipped" for a fork PR', async () => {
     const scope = pullRequest31({ fork: 'stranger/shop' });
     const result = await reletanCi({}, circleci);

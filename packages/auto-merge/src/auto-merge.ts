@@ -21,6 +21,8 @@ export interface AutoMergeTarget {
   number: number;
   /** The PR's web URL, for messages before GitHub has answered. @default https://github.com/OWNER/REPO/pull/N */
   url?: string;
+  /** The head sha a CI build checked: a PR whose head moved since is not merged by this run. @default none */
+  expectedHeadSha?: string;
 }
 
 export interface AutoMergeOptions {
@@ -65,7 +67,12 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
   let decision: MergeDecision;
   for (let read = 1; ; read++) {
     [pr, reviews] = await readPullRequest(github, options.pullRequest, url);
-    decision = decideMerge(pr, reviews, policy);
+    decision = decideMerge(
+      pr,
+      reviews,
+      policy,
+      options.pullRequest.expectedHeadSha ? { expectedHeadSha: options.pullRequest.expectedHeadSha } : {},
+    );
     const unknown = decision.action === 'wait' && decision.code === 'unknown';
     const delay = delays[read - 1];
     if (!unknown || delay === undefined) break;

@@ -228,6 +228,24 @@ describe('every mergeable_state, with every review history', () => {
   });
 });
 
+describe('the head a CI build checked', () => {
+  it('waits when the PR head moved since the build checked it: that head has a build of its own', () => {
+    const decision = decideMerge(pullRequest(), approved, resolveMergePolicy(), {
+      expectedHeadSha: 'a'.repeat(40),
+    });
+    expect(shape(decision)).toEqual({ action: 'wait', code: 'head-moved' });
+    expect(decision.reason).toBe(
+      'its head is 6dcb09b, not aaaaaaa that this build checked; the build of the new head decides',
+    );
+  });
+
+  it('merges when the head is the one checked', () => {
+    expect(decideMerge(pullRequest(), approved, resolveMergePolicy(), { expectedHeadSha: HEAD }).action).toBe(
+      'merge',
+    );
+  });
+});
+
 describe('required approvals', () => {
   it.each<[number, ReviewSnapshot[], object]>([
     [0, [], { action: 'merge' }],

@@ -9,6 +9,14 @@ import type {
   WaitCode,
 } from './types.js';
 
+export interface DecideMergeOptions {
+  /**
+   * The head the caller's CI build checked (CircleCI's `CIRCLE_SHA1`, the head sha of GitHub Actions' event).
+   * When the PR's head is another commit, the decision waits: that commit's own build decides.
+   */
+  expectedHeadSha?: string;
+}
+
 /**
  * Decides what to do with a pull request, from the PR as GitHub reports it, its reviews (all pages, in
  * chronological order) and the policy. Pure: no I/O, same answer for the same input.
@@ -22,6 +30,7 @@ export function decideMerge(
   pr: PullRequestSnapshot,
   reviews: readonly ReviewSnapshot[],
   policy: MergePolicy,
+  options: DecideMergeOptions = {},
 ): MergeDecision {
   const sha = pr.head.sha;
   const skip = (code: SkipCode, reason: string): MergeDecision => ({ action: 'skip', code, sha, reason });
@@ -51,6 +60,12 @@ export function decideMerge(
   }
 
   if (pr.draft || pr.mergeable_state === 'draft') return wait('draft', 'it is a draft');
+  if (options.expectedHeadSha !== undefined && options.expectedHeadSha !== sha) {
+    return wait(
+      'head-moved',
+      `its head is ${sha.slice(0, 7)}, not ${options.expectedHeadSha.slice(0, 7)} that this build checked; the build of the new head decides`,
+    );
+  }
 
   const { approvedBy, changesRequestedBy } = foldReviews(reviews);
   if (changesRequestedBy.length > 0) {

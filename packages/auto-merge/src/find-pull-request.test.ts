@@ -51,12 +51,24 @@ describe('the PR of a CI build', () => {
       const event = path.join(dir.path, 'event.json');
       await writeFile(
         event,
-        JSON.stringify({ pull_request: { number: 9, html_url: 'https://github.com/acme/shop/pull/9' } }),
+        JSON.stringify({
+          pull_request: {
+            number: 9,
+            html_url: 'https://github.com/acme/shop/pull/9',
+            head: { sha: 'feedface' },
+          },
+        }),
       );
       const found = await findPullRequest({
-        env: { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/shop', GITHUB_EVENT_PATH: event },
+        env: {
+          GITHUB_ACTIONS: 'true',
+          GITHUB_REPOSITORY: 'acme/shop',
+          GITHUB_EVENT_PATH: event,
+          // The merge ref's commit, not the PR head: never the expected head.
+          GITHUB_SHA: 'deadbeef',
+        },
       });
-      expect(found).toMatchObject({ owner: 'acme', repo: 'shop', number: 9 });
+      expect(found).toMatchObject({ owner: 'acme', repo: 'shop', number: 9, expectedHeadSha: 'feedface' });
     } finally {
       await dir.cleanup();
     }
@@ -83,8 +95,17 @@ describe('the PR of a CI build', () => {
 
 describe('--pr', () => {
   it('takes a URL as it is, whatever the CI says', async () => {
-    const found = await findPullRequest({ input: 'https://github.com/other/repo/pull/5', env: circleci });
-    expect(found).toMatchObject({ owner: 'other', repo: 'repo', number: 5 });
+    const found = await findPullRequest({
+      input: 'https://github.com/other/repo/pull/5',
+      env: { ...circleci, CIRCLE_SHA1: 'c'.repeat(40) },
+    });
+    expect(found).toEqual({
+      owner: 'other',
+      repo: 'repo',
+      number: 5,
+      host: 'github.com',
+      url: 'https://github.com/other/repo/pull/5',
+    });
   });
 
   it("puts a number in the config's repository first", async () => {

@@ -23,8 +23,9 @@ export interface FindPullRequestOptions {
 /**
  * The pull request a run is about: `input` when given (a URL, or a number in the config's repository, else
  * the CI's, else git origin's), otherwise the PR of the CI build (CircleCI `CIRCLE_PULL_REQUEST`, GitHub
- * Actions' event payload or `refs/pull/N/merge`). Several CircleCI PRs, none, or a malformed one are usage
- * errors (exit 2): reletan never guesses which PR to merge.
+ * Actions' event payload or `refs/pull/N/merge`), with the head sha that build checked as `expectedHeadSha`.
+ * Several CircleCI PRs, none, or a malformed one are usage errors (exit 2): reletan never guesses which PR
+ * to merge.
  */
 export async function findPullRequest(options: FindPullRequestOptions = {}): Promise<PullRequestTarget> {
   const env = options.env ?? process.env;
@@ -40,7 +41,10 @@ export async function findPullRequest(options: FindPullRequestOptions = {}): Pro
   // requirePullRequest explains an ambiguous build itself; the warnings matter when it succeeds.
   const found = requirePullRequest(ci);
   for (const warning of ci.warnings) options.logger?.warn(warning);
-  return resolvePullRequestInput(found.url);
+  // What this build checked: GitHub Actions' event names the PR head (GITHUB_SHA is the merge ref's commit);
+  // CircleCI builds the branch head itself.
+  const checked = found.headSha ?? (ci.provider === 'circleci' ? ci.sha : null);
+  return { ...resolvePullRequestInput(found.url), ...(checked ? { expectedHeadSha: checked } : {}) };
 }
 
 /** The GitHub host of this run: GitHub Actions says it in `GITHUB_SERVER_URL` (Enterprise too). */

@@ -4,7 +4,7 @@ export {
   autoMerge,
   UNKNOWN_MERGEABILITY_DELAYS,
 } from './auto-merge.js';
-export { decideMerge, isFromFork } from './decide-merge.js';
+export { type DecideMergeOptions, decideMerge, isFromFork } from './decide-merge.js';
 export { describeResult } from './describe-result.js';
 export { type BlockedContext, explainBlocked, explainUnstable } from './explain-block.js';
 export { type FindPullRequestOptions, findPullRequest } from './find-pull-request.js';

@@ -9,6 +9,8 @@ export interface PullRequestTarget {
   host: string;
   /** `https://HOST/OWNER/REPO/pull/N` */
   url: string;
+  /** The head sha the CI build checked, when the PR came from the build. */
+  expectedHeadSha?: string;
 }
 
 /**

@@ -34,12 +34,7 @@ export async function runAutoMerge(options: RunAutoMergeOptions): Promise<AutoMe
   });
   const result = await autoMerge({
     github,
-    pullRequest: {
-      owner: pullRequest.owner,
-      repo: pullRequest.repo,
-      number: pullRequest.number,
-      url: pullRequest.url,
-    },
+    pullRequest,
     policy: options.policy,
     dryRun: options.dryRun ?? false,
     ...(logger ? { logger } : {}),

@@ -62,6 +62,7 @@ export interface ReviewSummary {
 /** Why a PR is not merged now but may be later, without anyone changing the policy. */
 export type WaitCode =
   | 'draft'
+  | 'head-moved'
   | 'changes-requested'
   | 'approvals'
   | 'unknown'
