@@ -73,6 +73,9 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
       policy,
       options.pullRequest.expectedHeadSha ? { expectedHeadSha: options.pullRequest.expectedHeadSha } : {},
     );
+    logger?.debug(
+      `read ${pr.html_url}: ${pr.state}, head ${pr.head.sha}, mergeable ${pr.mergeable}, mergeable_state ${pr.mergeable_state}, ${reviews.length} reviews -> ${decision.action}: ${decision.reason}`,
+    );
     const unknown = decision.action === 'wait' && decision.code === 'unknown';
     const delay = delays[read - 1];
     if (!unknown || delay === undefined) break;
