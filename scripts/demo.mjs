@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 const bins = {
   reletan: fileURLToPath(new URL('../apps/cli/dist/bin.js', import.meta.url)),
@@ -48,6 +49,23 @@ function run(bin, args, { env = {}, expect = 0 } = {}) {
   console.log(`  (exit ${result.status})`);
   if (result.status !== expect) throw new Error(`expected exit ${expect} from: ${bin} ${args.join(' ')}`);
   return result;
+}
+
+/** Starts `startFakeGitHub` of @reletan/auto-merge/testing in a worker thread; resolves to `{ url, close }`. */
+async function startFakeGitHub(options) {
+  const module = new URL('../packages/auto-merge/dist/testing.js', import.meta.url).href;
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     import(workerData.module)
+       .then(({ startFakeGitHub }) => startFakeGitHub(workerData.options))
+       .then((github) => parentPort.postMessage(github.url));`,
+    { eval: true, workerData: { module, options } },
+  );
+  const url = await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return { url, close: () => worker.terminate() };
 }
 
 try {
@@ -111,6 +129,76 @@ try {
       CIRCLE_PULL_REQUESTS: 'https://github.com/acme/shop/pull/42,https://github.com/acme/shop/pull/43',
     },
   });
+
+  section('automerge: merge an approved PR once GitHub says it is mergeable, pinned to the checked head sha');
+  // A local stand-in for GitHub's REST API (@reletan/auto-merge/testing), in a worker thread so it keeps
+  // answering while this script waits for each command.
+  const github = await startFakeGitHub({
+    token: 'ghp_demoToken0123456789abcdef',
+    pullRequests: {
+      42: {},
+      43: {
+        pr: { mergeableState: 'blocked', headRef: 'feature/search' },
+        requiredChecks: ['ci/test', 'lint'],
+        statuses: [{ context: 'ci/test', state: 'failure' }],
+        checkRuns: [{ name: 'lint', status: 'in_progress', conclusion: null }],
+        rules: [{ type: 'pull_request', parameters: { require_code_owner_review: true } }],
+      },
+      44: { pushAfterFirstRead: 'f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed' },
+      45: {
+        pr: { headRef: 'feature/checkout' },
+        reviews: [
+          { id: 1, login: 'bob', state: 'CHANGES_REQUESTED' },
+          { id: 2, login: 'alice', state: 'APPROVED' },
+          { id: 3, login: 'bob', state: 'COMMENTED' },
+          { id: 4, login: 'bob', state: 'APPROVED' },
+        ],
+      },
+      46: { pr: { fork: 'stranger/shop', headRef: 'patch-1' } },
+    },
+  });
+  writeFileSync(
+    path.join(project, 'reletan.config.json'),
+    `${JSON.stringify({ github: { repository: 'acme/shop' }, automerge: { method: 'squash', deleteBranch: true } }, null, 2)}\n`,
+  );
+  console.log('  reletan.config.json: { "automerge": { "method": "squash", "deleteBranch": true } }');
+  const githubEnv = { GITHUB_API_URL: github.url, GITHUB_TOKEN: 'ghp_demoToken0123456789abcdef' };
+  try {
+    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/42', '--dry-run'], { env: githubEnv });
+    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/42'], { env: githubEnv });
+    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/42'], { env: githubEnv });
+    console.log('\n  a PR that is blocked is explained as precisely as the API allows:');
+    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/43'], { env: githubEnv });
+    console.log('\n  a commit pushed between the check and the merge is never merged (GitHub answers 409):');
+    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/44'], { env: githubEnv });
+    console.log(
+      "\n  from a CircleCI job: each reviewer's latest decision counts (bob's change request, then approval):",
+    );
+    run('reletan-ci', ['automerge', '--json'], {
+      env: {
+        ...githubEnv,
+        CI: 'true',
+        CIRCLECI: 'true',
+        CIRCLE_PROJECT_USERNAME: 'acme',
+        CIRCLE_PROJECT_REPONAME: 'shop',
+        CIRCLE_PULL_REQUEST: 'https://github.com/acme/shop/pull/45',
+      },
+    });
+    run('reletan-ci', ['automerge', '--pr', '46'], {
+      env: {
+        ...githubEnv,
+        CI: 'true',
+        CIRCLECI: 'true',
+        CIRCLE_PROJECT_USERNAME: 'acme',
+        CIRCLE_PROJECT_REPONAME: 'shop',
+      },
+    });
+    console.log('\n  bad input is exit 2, with the reason:');
+    run('reletan', ['automerge', 'https://github.com/acme/shop/issues/7'], { env: githubEnv, expect: 2 });
+    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/42'], { expect: 2 });
+  } finally {
+    await github.close();
+  }
 
   console.log(`\ndemo finished: every step above ran for real, in ${root} (now removed)`);
 } finally {

@@ -27,5 +27,21 @@ export function createProgram(): Command {
     )
     .action(lazyAction(async (context) => (await import('./commands/context.js')).printContext(context)));
 
+  program
+    .command('automerge')
+    .description(
+      "merge this build's pull request when it is approved and GitHub says it is mergeable, pinned to the head sha that was checked",
+    )
+    .option(
+      '--pr <url|number>',
+      "the pull request (default: the CI build's own, from CircleCI or GitHub Actions)",
+    )
+    .option('--dry-run', 'decide and print what would happen, write nothing')
+    .action(
+      lazyAction(async (context, _args, options) =>
+        (await import('./commands/automerge.js')).automerge(context, options),
+      ),
+    );
+
   return program;
 }

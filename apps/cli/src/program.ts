@@ -49,5 +49,21 @@ export function createProgram(): Command {
       ),
     );
 
+  program
+    .command('automerge')
+    .description(
+      'merge a pull request when it is approved and GitHub says it is mergeable, pinned to the head sha that was checked',
+    )
+    .argument(
+      '<pr>',
+      'the pull request: its URL, or its number in the repository of the config or git origin',
+    )
+    .option('--dry-run', 'decide and print what would happen, write nothing')
+    .action(
+      lazyAction(async (context, args, options) =>
+        (await import('./commands/automerge.js')).automerge(context, { ...options, pr: String(args[0]) }),
+      ),
+    );
+
   return program;
 }

@@ -60,6 +60,14 @@ export {
   type GitRunOptions,
 } from './git.js';
 export {
+  createGitHubClient,
+  type GitHubClientOptions,
+  type GitHubToken,
+  type Octokit,
+  resolveGitHubApiUrl,
+  resolveGitHubToken,
+} from './github.js';
+export {
   type PullRequestRef,
   parsePullRequestUrl,
   parseRepositoryUrl,

@@ -1,0 +1,391 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DEFAULT_HEAD_SHA,
+  type FakeGitHub,
+  mergeResultBody,
+  pullRequestBody,
+  reviewBody,
+  startFakeGitHub,
+} from '@reletan/auto-merge/testing';
+import { type GlobalOptions, type OutputStream, runAction } from '@reletan/core';
+import { makeTempDir, runNodeScript, type TempDir } from '@reletan/core/testing';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type AutomergeOptions, automerge } from './commands/automerge.js';
+
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const API = 'https://api.github.com';
+const HEAD = DEFAULT_HEAD_SHA;
+const TOKEN = 'ghp_ciAutomergeSecret0123456789';
+const PR_PATH = '/repos/acme/shop/pulls/31';
+
+let dir: TempDir;
+beforeAll(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect('127.0.0.1');
+});
+beforeEach(async () => {
+  dir = await makeTempDir('reletan-ci-automerge-');
+});
+afterEach(async () => {
+  nock.cleanAll();
+  await dir.cleanup();
+});
+
+const circleci = {
+  CI: 'true',
+  CIRCLECI: 'true',
+  CIRCLE_PROJECT_USERNAME: 'acme',
+  CIRCLE_PROJECT_REPONAME: 'shop',
+  CIRCLE_BRANCH: 'feature/cart',
+  CIRCLE_SHA1: HEAD,
+  CIRCLE_PULL_REQUEST: 'https://github.com/acme/shop/pull/31',
+  GITHUB_TOKEN: TOKEN,
+};
+
+/**
+ * Runs `reletan-ci automerge` in this process, through the apps' own runtime (so exit codes are mapped
+ * exactly as the bin maps them), with nock answering for GitHub and the client's waits shrunk.
+ */
+async function reletanCi(
+  options: AutomergeOptions,
+  env: NodeJS.ProcessEnv,
+  globals: GlobalOptions = { json: true },
+) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stream = (into: string[]): OutputStream => ({ write: (chunk: string) => into.push(chunk) });
+  const sleeps: number[] = [];
+  const exitCode = await runAction(
+    globals,
+    (context) =>
+      automerge(context, options, {
+        client: { retry: { retryAfterBaseValue: 1 }, throttle: { enabled: false } },
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
+      }),
+    { stdout: stream(out), stderr: stream(err), env, cwd: dir.path },
+  );
+  const stdout = out.join('');
+  return { exitCode, stdout, stderr: err.join(''), sleeps, json: () => JSON.parse(stdout) };
+}
+
+function pullRequest31(pr: Parameters<typeof pullRequestBody>[0] = {}, reviews?: unknown[]) {
+  return nock(API)
+    .get(PR_PATH)
+    .reply(200, pullRequestBody({ number: 31, ...pr }))
+    .get(`${PR_PATH}/reviews`)
+    .query(true)
+    .reply(200, reviews ?? [reviewBody({ id: 1, login: 'alice', state: 'APPROVED', number: 31 })]);
+}
+
+describe('reletan-ci automerge on CircleCI', () => {
+  it("merges the build's PR pinned to the checked sha and prints one JSON document", async () => {
+    let body: unknown;
+    const scope = pullRequest31()
+      .put(`${PR_PATH}/merge`)
+      .reply(200, (_uri, requestBody) => {
+        body = requestBody;
+        return mergeResultBody();
+      });
+    const result = await reletanCi({}, circleci);
+    scope.done();
+    expect(result.exitCode).toBe(0);
+    expect(body).toEqual({ sha: HEAD, merge_method: 'merge' });
+    expect(result.json()).toEqual({
+      pr: 'https://github.com/acme/shop/pull/31',
+      action: 'merged',
+      merged: true,
+      reason: 'approved by alice; checks passed; merged head 6dcb09b with merge as e5bd391',
+      sha: HEAD,
+    });
+  });
+
+  it('prints one human line without --json', async () => {
+    const scope = pullRequest31().put(`${PR_PATH}/merge`).reply(200, mergeResultBody());
+    const result = await reletanCi({}, circleci, {});
+    scope.done();
+    expect(result.stdout).toBe(
+      'merged https://github.com/acme/shop/pull/31: approved by alice; checks passed; merged head 6dcb09b with merge as e5bd391\n',
+    );
+  });
+
+  it('takes the policy from the config: squash, two approvals', async () => {
+    await writeFile(
+      path.join(dir.path, 'reletan.config.json'),
+      JSON.stringify({ automerge: { method: 'squash', requiredApprovals: 2 } }),
+    );
+    const waiting = pullRequest31();
+    expect((await reletanCi({}, circleci)).json()).toMatchObject({
+      action: 'waiting',
+      reason: 'needs 2 approvals, has 1 (alice)',
+    });
+    waiting.done();
+
+    let body: unknown;
+    const merging = pullRequest31({}, [
+      reviewBody({ id: 1, login: 'alice', state: 'APPROVED', number: 31 }),
+      reviewBody({ id: 2, login: 'bob', state: 'APPROVED', number: 31 }),
+    ])
+      .put(`${PR_PATH}/merge`)
+      .reply(200, (_uri, requestBody) => {
+        body = requestBody;
+        return mergeResultBody();
+      });
+    expect((await reletanCi({}, circleci)).exitCode).toBe(0);
+    merging.done();
+    expect(body).toEqual({ sha: HEAD, merge_method: 'squash' });
+  });
+
+  it('exits 0 with "waiting" for a PR GitHub is still computing, after re-reading it with backoff', async () => {
+    const scope = nock(API)
+      .get(PR_PATH)
+      .times(5)
+      .reply(200, pullRequestBody({ number: 31, mergeable: null, mergeableState: 'unknown' }))
+      .get(`${PR_PATH}/reviews`)
+      .query(true)
+      .times(5)
+      .reply(200, [reviewBody({ id: 1, login: 'alice', state: 'APPROVED', number: 31 })]);
+    const result = await reletanCi({}, circleci);
+    scope.done();
+    expect(result.exitCode).toBe(0);
+    expect(result.sleeps).toEqual([2000, 4000, 8000, 16000]);
+    expect(result.json()).toMatchObject({ action: 'waiting', merged: false, sha: HEAD });
+  });
+
+  it.each([
+    [409, 'Head branch was modified. Review and try the merge again.'],
+    [405, 'Pull Request is not mergeable'],
+  ])('exits 0 with "waiting" when the merge answers %i', async (status, message) => {
+    const scope = pullRequest31().put(`${PR_PATH}/merge`).reply(status, { message });
+    if (status === 405) scope.get(PR_PATH).reply(200, pullRequestBody({ number: 31 }));
+    const result = await reletanCi({}, circleci);
+    scope.done();
+    expect(result.exitCode).toBe(0);
+    expect(result.json()).toMatchObject({
+      action: 'waiting',
+      merged: false,
+      reason: expect.stringContaining(message),
+    });
+  });
+
+  it('does not merge a head pushed after the commit this build checked', async () => {
+    const scope = pullRequest31();
+    const result = await reletanCi(
+      {},
+      { ...circleci, CIRCLE_SHA1: '0123456789abcdef0123456789abcdef01234567' },
+    );
+    scope.done();
+    expect(result.exitCode).toBe(0);
+    expect(result.json()).toMatchObject({
+      action: 'waiting',
+      merged: false,
+      reason: 'its head is 6dcb09b, not 0123456 that this build checked; the build of the new head decides',
+    });
+  });
+
+  it('exits 0 with "skipped" for a fork PR', async () => {
+    const scope = pullRequest31({ fork: 'stranger/shop' });
+    const result = await reletanCi({}, circleci);
+    scope.done();
+    expect(result.exitCode).toBe(0);
+    expect(result.json()).toMatchObject({ action: 'skipped', merged: false });
+  });
+
+  it('decides but writes nothing with --dry-run', async () => {
+    const scope = pullRequest31();
+    const result = await reletanCi({ dryRun: true }, circleci);
+    scope.done();
+    expect(result.exitCode).toBe(0);
+    expect(result.json()).toMatchObject({ action: 'merged', merged: false, dryRun: true });
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe('reletan-ci automerge on GitHub Actions', () => {
+  it("merges the event's PR and warns that the job's GITHUB_TOKEN starts no workflows", async () => {
+    const event = path.join(dir.path, 'event.json');
+    await writeFile(
+      event,
+      JSON.stringify({
+        action: 'submitted',
+        pull_request: { number: 31, html_url: 'https://github.com/acme/shop/pull/31', head: { sha: HEAD } },
+      }),
+    );
+    const scope = pullRequest31().put(`${PR_PATH}/merge`).reply(200, mergeResultBody());
+    const result = await reletanCi(
+      {},
+      {
+        CI: 'true',
+        GITHUB_ACTIONS: 'true',
+        GITHUB_REPOSITORY: 'acme/shop',
+        GITHUB_EVENT_PATH: event,
+        GITHUB_API_URL: API,
+        GITHUB_TOKEN: 'ghs_jobTokenFromActions123',
+      },
+    );
+    scope.done();
+    expect(result.exitCode).toBe(0);
+    expect(result.json()).toMatchObject({ action: 'merged', merged: true });
+    expect(result.stderr).toContain("warning the token looks like GitHub Actions' GITHUB_TOKEN");
+    expect(result.stderr + result.stdout).not.toContain('ghs_jobTokenFromActions123');
+  });
+
+  it('reads the PR from refs/pull/N/merge', async () => {
+    const scope = pullRequest31({ mergeableState: 'dirty', mergeable: false });
+    const result = await reletanCi(
+      {},
+      {
+        GITHUB_ACTIONS: 'true',
+        GITHUB_REPOSITORY: 'acme/shop',
+        GITHUB_REF: 'refs/pull/31/merge',
+        GH_TOKEN: TOKEN,
+      },
+    );
+    scope.done();
+    expect(result.json()).toMatchObject({ action: 'waiting', reason: 'it has merge conflicts with develop' });
+  });
+});
+
+describe('reletan-ci automerge --pr', () => {
+  it("takes a number in the config's github.repository", async () => {
+    await writeFile(
+      path.join(dir.path, 'reletan.config.json'),
+      JSON.stringify({ github: { repository: 'acme/admin' } }),
+    );
+    const scope = nock(API)
+      .get('/repos/acme/admin/pulls/5')
+      .reply(200, pullRequestBody({ repository: 'acme/admin', number: 5, labels: ['automerge:skip'] }))
+      .get('/repos/acme/admin/pulls/5/reviews')
+      .query(true)
+      .reply(200, []);
+    const result = await reletanCi({ pr: '5' }, circleci);
+    scope.done();
+    expect(result.json()).toMatchObject({ pr: 'https://github.com/acme/admin/pull/5', action: 'skipped' });
+  });
+
+  it('talks to the Enterprise API of the PR URL host', async () => {
+    const scope = nock('https://ghe.acme.io/api/v3')
+      .get('/repos/web/shop/pulls/3')
+      .reply(200, pullRequestBody({ repository: 'web/shop', number: 3, draft: true }))
+      .get('/repos/web/shop/pulls/3/reviews')
+      .query(true)
+      .reply(200, []);
+    const result = await reletanCi({ pr: 'https://ghe.acme.io/web/shop/pull/3' }, { GITHUB_TOKEN: TOKEN });
+    scope.done();
+    expect(result.json()).toMatchObject({ action: 'waiting', reason: 'it is a draft' });
+  });
+});
+
+describe('failures and bad input', () => {
+  it('exits 1 after the retries when GitHub keeps failing, printing the error as JSON and never the token', async () => {
+    nock(API)
+      .get(PR_PATH)
+      .times(4)
+      .reply(502, 'Bad Gateway')
+      .get(`${PR_PATH}/reviews`)
+      .query(true)
+      .times(4)
+      .reply(502, 'Bad Gateway');
+    const result = await reletanCi({}, circleci, { json: true, verbose: true });
+    expect(result.exitCode).toBe(1);
+    expect(result.json()).toMatchObject({ error: { code: 'GITHUB_API_FAILED', kind: 'failure' } });
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
+  });
+
+  it('exits 1 when GitHub rejects the token', async () => {
+    nock(API)
+      .get(PR_PATH)
+      .reply(401, { message: 'Bad credentials' })
+      .get(`${PR_PATH}/reviews`)
+      .query(true)
+      .reply(401, { message: 'Bad credentials' });
+    const result = await reletanCi({}, circleci, {});
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(
+      'GitHub rejected the token while reading https://github.com/acme/shop/pull/31',
+    );
+  });
+
+  it.each([
+    [
+      '--pr that is not a PR URL',
+      { pr: 'https://github.com/acme/shop/issues/31' },
+      circleci,
+      'not a pull request URL',
+    ],
+    ['a missing token', {}, { ...circleci, GITHUB_TOKEN: '' }, 'no GitHub token'],
+    [
+      'several CircleCI PRs',
+      {},
+      {
+        ...circleci,
+        CIRCLE_PULL_REQUESTS: 'https://github.com/acme/shop/pull/31,https://github.com/acme/shop/pull/32',
+      },
+      'will not guess',
+    ],
+    ['a build with no PR', {}, { ...circleci, CIRCLE_PULL_REQUEST: '' }, 'no pull request found'],
+  ])('exits 2 for %s, writing nothing', async (_name, options, env, message) => {
+    const result = await reletanCi(options, env, {});
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('the built bin', () => {
+  let github: FakeGitHub;
+  beforeAll(async () => {
+    github = await startFakeGitHub({
+      token: TOKEN,
+      pullRequests: { 31: {}, 32: { pushAfterFirstRead: 'a'.repeat(40) } },
+    });
+  });
+  afterAll(async () => {
+    await github.close();
+  });
+  const run = (args: string[], env: NodeJS.ProcessEnv) =>
+    runNodeScript(bin, ['automerge', ...args], {
+      cwd: dir.path,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_API_URL: github.url, ...env },
+    });
+
+  it('merges over real HTTP, exit 0', async () => {
+    const result = await run(['--json'], circleci);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ action: 'merged', merged: true, sha: HEAD });
+    expect(github.requests.find((request) => request.method === 'PUT')?.body).toEqual({
+      sha: HEAD,
+      merge_method: 'merge',
+    });
+  });
+
+  it('never merges a head pushed after the check: 409, exit 0', async () => {
+    const result = await run(['--pr', '32'], circleci);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(
+      /^waiting https:\/\/github\.com\/acme\/shop\/pull\/32: the head moved after 6dcb09b/,
+    );
+  });
+
+  it('exits 1 for a rejected token and 2 for a missing one', async () => {
+    expect((await run([], { ...circleci, GITHUB_TOKEN: 'ghp_wrong' })).exitCode).toBe(1);
+    const missing = await run([], { ...circleci, GITHUB_TOKEN: '' });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('no GitHub token: set GITHUB_TOKEN or GH_TOKEN');
+  });
+
+  it('exits 2 for a --pr that is not a PR URL', async () => {
+    const result = await run(['--pr', 'https://github.com/acme/shop/commit/abc'], circleci);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('not a pull request URL');
+  });
+
+  it('is listed in --help', async () => {
+    const result = await runNodeScript(bin, ['--help'], { env: { PATH: process.env.PATH } });
+    expect(result.stdout).toMatch(/\n\s+automerge \[options\]\s/);
+  });
+});

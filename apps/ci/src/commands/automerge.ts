@@ -1,0 +1,40 @@
+import { describeResult, findPullRequest, type RunAutoMergeOptions, runAutoMerge } from '@reletan/auto-merge';
+import type { AppContext } from '@reletan/core';
+
+export interface AutomergeOptions {
+  /** `--pr URL|NUMBER`; without it, the CI build's own PR. */
+  pr?: string;
+  dryRun?: boolean;
+}
+
+/** What tests swap: the GitHub client's waits and the wait between re-reads. */
+export type AutomergeSeams = Pick<RunAutoMergeOptions, 'client' | 'sleep'>;
+
+/**
+ * `reletan-ci automerge`: the build's PR (or `--pr`), the `automerge` policy of the config, one outcome line
+ * (or `--json`). Exit 0 for merged and for every "not ready / not allowed" outcome.
+ */
+export async function automerge(
+  context: AppContext,
+  options: AutomergeOptions,
+  seams: AutomergeSeams = {},
+): Promise<number> {
+  const { config } = await context.loadConfig();
+  const pullRequest = await findPullRequest({
+    ...(options.pr === undefined ? {} : { input: options.pr }),
+    ...(config.github.repository ? { repository: config.github.repository } : {}),
+    env: context.env,
+    cwd: context.cwd,
+    logger: context.logger,
+  });
+  const result = await runAutoMerge({
+    pullRequest,
+    policy: config.automerge,
+    env: context.env,
+    logger: context.logger,
+    dryRun: options.dryRun ?? false,
+    ...seams,
+  });
+  context.logger.result(result, describeResult(result));
+  return 0;
+}

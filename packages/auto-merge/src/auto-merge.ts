@@ -1,0 +1,239 @@
+import type { Logger, Octokit } from '@reletan/core';
+import { decideMerge, isFromFork } from './decide-merge.js';
+import { explainBlocked, explainUnstable } from './explain-block.js';
+import { gitHubFailure, gitHubMessage, statusOf } from './github-errors.js';
+import { readCheckFacts } from './read-check-facts.js';
+import { foldReviews } from './review-folding.js';
+import type {
+  AutoMergeResult,
+  MergeDecision,
+  MergePolicy,
+  PullRequestSnapshot,
+  ReviewSnapshot,
+} from './types.js';
+
+/** Waits between the reads of a PR whose mergeability GitHub is still computing: 5 reads within 30 s. */
+export const UNKNOWN_MERGEABILITY_DELAYS: readonly number[] = [2_000, 4_000, 8_000, 16_000];
+
+export interface AutoMergeTarget {
+  owner: string;
+  repo: string;
+  number: number;
+  /** The PR's web URL, for messages before GitHub has answered. @default https://github.com/OWNER/REPO/pull/N */
+  url?: string;
+  /** The head sha a CI build checked: a PR whose head moved since is not merged by this run. @default none */
+  expectedHeadSha?: string;
+}
+
+export interface AutoMergeOptions {
+  /** An Octokit with the retry and throttling plugins, e.g. from `createGitHubClient` of `@reletan/core`. */
+  github: Octokit;
+  pullRequest: AutoMergeTarget;
+  /** The `automerge` config section with defaults applied (see `resolveMergePolicy`). */
+  policy: MergePolicy;
+  /** Decide and report, but write nothing (no merge, no branch update, no branch deletion). @default false */
+  dryRun?: boolean;
+  /**
+   * The waits before re-reading a PR whose `mergeable` is null / `mergeable_state` is `unknown`; one more
+   * read than there are waits. @default UNKNOWN_MERGEABILITY_DELAYS (2 s, 4 s, 8 s, 16 s)
+   */
+  unknownRetryDelays?: readonly number[];
+  /** @default a setTimeout-based wait */
+  sleep?: (ms: number) => Promise<void>;
+  /** Progress of the re-reads, debug lines, and warnings (e.g. a branch that could not be deleted). */
+  logger?: Logger;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const short = (sha: string) => sha.slice(0, 7);
+
+/**
+ * Reads a pull request and its reviews (every page), decides with {@link decideMerge}, and acts:
+ * merges with `sha` pinned to the head that was decided on (a push after the check makes GitHub answer 409,
+ * and nothing is merged), updates a branch that is behind with `expected_head_sha`, or reports why it waits
+ * or skips. A 405 or 409 from the merge is an outcome, not an error. Throws a ReletanError (exit 1) when
+ * GitHub cannot be read or refuses for reasons of access.
+ */
+export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeResult> {
+  const { github, policy, logger } = options;
+  const { owner, repo, number } = options.pullRequest;
+  const url = options.pullRequest.url ?? `https://github.com/${owner}/${repo}/pull/${number}`;
+  const delays = options.unknownRetryDelays ?? UNKNOWN_MERGEABILITY_DELAYS;
+  const sleep = options.sleep ?? realSleep;
+  const dryRun = options.dryRun ?? false;
+
+  let pr: PullRequestSnapshot;
+  let reviews: ReviewSnapshot[];
+  let decision: MergeDecision;
+  for (let read = 1; ; read++) {
+    [pr, reviews] = await readPullRequest(github, options.pullRequest, url);
+    decision = decideMerge(
+      pr,
+      reviews,
+      policy,
+      options.pullRequest.expectedHeadSha ? { expectedHeadSha: options.pullRequest.expectedHeadSha } : {},
+    );
+    logger?.debug(
+      `read ${pr.html_url}: ${pr.state}, head ${pr.head.sha}, mergeable ${pr.mergeable}, mergeable_state ${pr.mergeable_state}, ${reviews.length} reviews -> ${decision.action}: ${decision.reason}`,
+    );
+    const unknown = decision.action === 'wait' && decision.code === 'unknown';
+    const delay = delays[read - 1];
+    if (!unknown || delay === undefined) break;
+    logger?.progress(
+      `GitHub is still computing whether ${pr.html_url} can be merged; reading it again in ${seconds(delay)} (read ${read + 1} of ${delays.length + 1})`,
+    );
+    await sleep(delay);
+  }
+
+  const outcome = (action: AutoMergeResult['action'], reason: string, merged = false): AutoMergeResult => ({
+    pr: pr.html_url,
+    action,
+    merged,
+    reason,
+    sha: decision.sha,
+    ...(dryRun ? { dryRun: true as const } : {}),
+  });
+
+  switch (decision.action) {
+    case 'skip':
+      return outcome('skipped', decision.reason);
+    case 'wait':
+      return outcome('waiting', await explainWait(decision, pr, reviews));
+    case 'update-branch':
+      return updateBranch(decision.sha, decision.reason);
+    case 'merge':
+      return merge(decision.sha, decision.method, decision.reason);
+  }
+
+  async function explainWait(
+    waiting: Extract<MergeDecision, { action: 'wait' }>,
+    current: PullRequestSnapshot,
+    currentReviews: readonly ReviewSnapshot[],
+  ): Promise<string> {
+    if (waiting.code === 'unknown') {
+      const total = delays.reduce((sum, delay) => sum + delay, 0);
+      return `${waiting.reason} after ${delays.length + 1} reads over ${seconds(total)}; not ready, run again later`;
+    }
+    if (waiting.code !== 'blocked' && waiting.code !== 'unstable') return waiting.reason;
+    const facts = await readCheckFacts(
+      github,
+      { owner, repo, baseRef: current.base.ref, sha: current.head.sha },
+      logger,
+    );
+    return waiting.code === 'unstable'
+      ? explainUnstable(facts)
+      : explainBlocked(facts, {
+          approvals: foldReviews(currentReviews).approvedBy.length,
+          method: policy.method,
+        });
+  }
+
+  async function updateBranch(sha: string, reason: string): Promise<AutoMergeResult> {
+    const what = `merge ${pr.base.ref} into ${pr.head.ref}`;
+    if (dryRun) return outcome('updated-branch', `${reason}; would ${what} (expected head ${short(sha)})`);
+    try {
+      await github.rest.pulls.updateBranch({ owner, repo, pull_number: number, expected_head_sha: sha });
+    } catch (error) {
+      // 422: the head moved since it was read, or GitHub cannot merge the base in (conflicts).
+      if (statusOf(error) === 422) {
+        return outcome(
+          'waiting',
+          `GitHub did not update the branch (422: ${gitHubMessage(error)}); nothing changed`,
+        );
+      }
+      throw gitHubFailure(error, `updating the branch of ${url}`, url);
+    }
+    return outcome(
+      'updated-branch',
+      `${reason}; GitHub will ${what} (expected head ${short(sha)}); checks run again on the new head and a later run merges it`,
+    );
+  }
+
+  async function merge(sha: string, method: MergePolicy['method'], reason: string): Promise<AutoMergeResult> {
+    const deletes = policy.deleteBranch && !isFromFork(pr);
+    if (dryRun) {
+      return outcome(
+        'merged',
+        `would merge head ${short(sha)} with ${method}; ${reason}${deletes ? `; would delete branch ${pr.head.ref}` : ''}`,
+      );
+    }
+    let mergeSha: string;
+    let note = '';
+    try {
+      const { data } = await github.rest.pulls.merge({
+        owner,
+        repo,
+        pull_number: number,
+        sha,
+        merge_method: method,
+      });
+      if (!data.merged) return outcome('waiting', `GitHub did not merge it: ${data.message}`);
+      mergeSha = data.sha;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 409) {
+        return outcome(
+          'waiting',
+          `the head moved after ${short(sha)} was checked (409: ${gitHubMessage(error)}); nothing merged, the new head needs its own run`,
+        );
+      }
+      if (status !== 405) throw gitHubFailure(error, `merging ${url}`, url);
+      // A merge retried after a 5xx whose first attempt went through is answered 405: look before reporting.
+      const now = await github.rest.pulls
+        .get({ owner, repo, pull_number: number })
+        .then(({ data }) => data as PullRequestSnapshot)
+        .catch(() => undefined);
+      if (!now?.merged || now.head.sha !== sha || !now.merge_commit_sha) {
+        return outcome('waiting', `GitHub refused the merge (405: ${gitHubMessage(error)}); nothing merged`);
+      }
+      mergeSha = now.merge_commit_sha;
+      note = ` (GitHub answered 405, but the PR is merged${now.merged_by ? ` by ${now.merged_by.login}` : ''})`;
+    }
+    const merged = `${reason}; merged head ${short(sha)} with ${method} as ${short(mergeSha)}${note}`;
+    if (!deletes) return outcome('merged', merged, true);
+    return outcome('merged', `${merged}; ${await deleteHeadBranch()}`, true);
+  }
+
+  /** Never fails the run: the merge already happened. */
+  async function deleteHeadBranch(): Promise<string> {
+    const branch = pr.head.ref;
+    try {
+      const { data: dependents } = await github.rest.pulls.list({
+        owner,
+        repo,
+        state: 'open',
+        base: branch,
+        per_page: 1,
+      });
+      // Deleting a branch closes the open PRs that target it.
+      if (dependents.length > 0) return `kept branch ${branch}: open pull requests target it`;
+      await github.rest.git.deleteRef({ owner, repo, ref: `heads/${branch}` });
+      return `deleted branch ${branch}`;
+    } catch (error) {
+      // The repository's "automatically delete head branches" setting may have been first.
+      if (statusOf(error) === 422) return `branch ${branch} was already deleted`;
+      logger?.warn(`merged, but could not delete branch ${branch}: ${gitHubMessage(error)}`);
+      return `could not delete branch ${branch}`;
+    }
+  }
+}
+
+async function readPullRequest(
+  github: Octokit,
+  target: AutoMergeTarget,
+  url: string,
+): Promise<[PullRequestSnapshot, ReviewSnapshot[]]> {
+  const params = { owner: target.owner, repo: target.repo, pull_number: target.number };
+  try {
+    return await Promise.all([
+      github.rest.pulls.get(params).then(({ data }) => data),
+      github.paginate(github.rest.pulls.listReviews, { ...params, per_page: 100 }),
+    ]);
+  } catch (error) {
+    throw gitHubFailure(error, `reading ${url}`, url);
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))}s`;
+}
