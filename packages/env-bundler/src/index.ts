@@ -1,0 +1,36 @@
+export { type EnvDiff, type DiffEnvOptions, type DiffValue, diffEnv } from './diff.js';
+export { type DotenvEntry, type ParsedDotenv, parseDotenv, scanDotenv } from './dotenv-parse.js';
+export { type DotenvQuoting, type EncodedValue, encodeDotenvValue } from './dotenv-write.js';
+export { explainKey, type KeyExplanation } from './explain.js';
+export { ENV_KEY_PATTERN, keyProblem } from './keys.js';
+export {
+  type ComputedLayer,
+  describeSource,
+  type EnvSource,
+  type LayerKind,
+  type LayerSummary,
+} from './layers.js';
+export type { KeyProvenance } from './merge.js';
+export { parsePhpDotenv, type PhpDotenvEntry, type PhpDotenvResult } from './phpdotenv-parse.js';
+export { type EnvProblem, type EnvProblemCode, formatProblem } from './problems.js';
+export {
+  EB_ENVIRONMENT_NAMESPACE,
+  EB_LIMITS,
+  ENV_FORMATS,
+  type EnvFormat,
+  type EnvValues,
+  type RenderedEnv,
+  type RenderEnvOptions,
+  renderEnv,
+} from './render.js';
+export {
+  type BuiltEnv,
+  buildEnv,
+  type EnvResolution,
+  type EnvSources,
+  type ResolveEnvOptions,
+  resolveEnv,
+} from './resolve.js';
+export type { EnvSchema, SchemaKey } from './schema.js';
+export { type ReadSsmOptions, readSsmParameters, type SsmParameter, type SsmReader } from './ssm.js';
+export { writeEnvFile } from './write.js';
