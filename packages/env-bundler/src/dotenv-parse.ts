@@ -80,17 +80,18 @@ export function scanDotenv(text: string): ParsedDotenv {
     covered.push([match.index, match.index + match[0].length]);
   }
 
+  // A line is ignored when no entry touches it. (JS regexes also end lines at U+2028/U+2029, so dotenv
+  // can find an entry in the middle of a physical line; that line is not ignored.)
   const ignoredLines: number[] = [];
   let range = 0;
   lineStarts.forEach((start, index) => {
-    const end = lineStarts[index + 1] ?? normalized.length + 1;
-    const content = normalized.slice(start, end - 1);
+    const end = (lineStarts[index + 1] ?? normalized.length + 1) - 1;
+    const content = normalized.slice(start, end);
     const firstVisible = content.search(/\S/);
     if (firstVisible === -1 || content[firstVisible] === '#') return;
-    const offset = start + firstVisible;
-    while (range < covered.length && (covered[range]?.[1] ?? 0) <= offset) range++;
+    while (range < covered.length && (covered[range]?.[1] ?? 0) <= start) range++;
     const current = covered[range];
-    if (!current || current[0] > offset) ignoredLines.push(index + 1);
+    if (!current || current[0] >= end) ignoredLines.push(index + 1);
   });
   return { entries, ignoredLines };
 }

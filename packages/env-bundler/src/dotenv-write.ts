@@ -4,10 +4,27 @@ import { dependsOnEnvironment, parsePhpDotenv } from './phpdotenv-parse.js';
 /** How a value is written in a .env file. */
 export type DotenvQuoting = 'none' | 'single' | 'double';
 
-export type EncodedValue = { text: string; quoting: DotenvQuoting } | { problem: string };
+export type EncodedValue =
+  | {
+      text: string;
+      quoting: DotenvQuoting;
+      /**
+       * The spelling ends in `\'`, which dotenv could read as an escaped quote and run on to the next
+       * quote in the file: the line after it must be {@link DOTENV_GUARD_LINE}.
+       */
+      guard?: true;
+    }
+  | { problem: string };
 
-// Characters both parsers read literally outside quotes (no space, #, $, quotes, backslash).
-const BARE = /^[A-Za-z0-9_\-.,:/@%+=~^!?*&()[\]{}<>|;]*$/;
+/**
+ * A comment that stops dotenv from reading a single-quoted value ending in `\` past its line: dotenv's
+ * quoted value may only end at a quote followed by the end of the line (or a comment), and the first
+ * quote it meets here is followed by another quote. Both parsers ignore the line itself.
+ */
+export const DOTENV_GUARD_LINE = "# '' (the value above ends in a backslash; this line keeps dotenv from reading on)";
+
+// Characters both parsers read literally outside quotes (no space, #, $ or quotes).
+const BARE = /^[A-Za-z0-9_\-.,:/@%+=~^!?*&()[\]{}<>|;\\]*$/;
 const LONE_SURROGATE = /\p{Surrogate}/u;
 const PHP_VARIABLE = /\$\{[a-zA-Z0-9_.]+\}/;
 
@@ -17,15 +34,18 @@ const PHP_VARIABLE = /\$\{[a-zA-Z0-9_.]+\}/;
  *
  * - bare: only characters neither parser treats specially;
  * - single quotes: both parsers take the text literally; no `'` or line break inside (phpdotenv reads
- *   single quotes on one line only), and no trailing `\` (dotenv reads `\'` as an escaped quote);
+ *   single quotes on one line only); a trailing `\` needs the guard line after it (dotenv reads `\'` as
+ *   an escaped quote);
  * - double quotes: line breaks as `\n` / `\r`, which both expand; no `"` or `\` (dotenv keeps `\"` and
  *   `\\` as typed, phpdotenv unescapes them) and no `${NAME}` (Laravel substitutes it); a lone `$` is
  *   literal to both.
  */
-function candidates(value: string): { text: string; quoting: DotenvQuoting }[] {
-  const out: { text: string; quoting: DotenvQuoting }[] = [];
+function candidates(value: string): { text: string; quoting: DotenvQuoting; guard?: true }[] {
+  const out: { text: string; quoting: DotenvQuoting; guard?: true }[] = [];
   if (BARE.test(value)) out.push({ text: value, quoting: 'none' });
-  if (!/['\n\r]/.test(value) && !value.endsWith('\\')) out.push({ text: `'${value}'`, quoting: 'single' });
+  if (!/['\n\r]/.test(value)) {
+    out.push({ text: `'${value}'`, quoting: 'single', ...(value.endsWith('\\') ? { guard: true as const } : {}) });
+  }
   if (!/["\\]/.test(value) && !PHP_VARIABLE.test(value)) {
     out.push({ text: `"${value.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`, quoting: 'double' });
   }
@@ -50,7 +70,6 @@ function explainUnwritable(value: string): string {
   const traits: string[] = [];
   if (value.includes("'")) traits.push('a single quote');
   if (/[\n\r]/.test(value)) traits.push('a line break');
-  if (value.endsWith('\\')) traits.push('a trailing backslash');
   const noDouble: string[] = [];
   if (value.includes('"')) noDouble.push('a double quote');
   if (value.includes('\\')) noDouble.push('a backslash');

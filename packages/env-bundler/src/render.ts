@@ -1,6 +1,6 @@
 import dotenv from 'dotenv';
 import { ReletanError } from '@reletan/core';
-import { encodeDotenvValue } from './dotenv-write.js';
+import { DOTENV_GUARD_LINE, encodeDotenvValue } from './dotenv-write.js';
 import { parsePhpDotenv } from './phpdotenv-parse.js';
 
 /** The output formats of `reletan env build`. */
@@ -66,7 +66,7 @@ function renderDotenv(values: EnvValues, stage: string | undefined): string {
   for (const [key, value] of Object.entries(values)) {
     const encoded = encodeDotenvValue(key, value);
     if ('problem' in encoded) problems.push({ key, problem: encoded.problem });
-    else content += `${key}=${encoded.text}\n`;
+    else content += `${key}=${encoded.text}\n${encoded.guard ? `${DOTENV_GUARD_LINE}\n` : ''}`;
   }
   if (problems.length) throw unwritable('dotenv', problems);
   assertReadsBack(content, values);
