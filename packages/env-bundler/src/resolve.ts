@@ -216,15 +216,21 @@ export async function resolveEnv(options: ResolveEnvOptions): Promise<EnvResolut
   };
 }
 
-/** Errors first, then by file and line, so reports read top to bottom. */
+/** Errors first; then files in layer order, lines in order within a file; problems without a file last. */
 function sortProblems(problems: EnvProblem[]): EnvProblem[] {
+  const fileRank = new Map<string, number>();
+  for (const problem of problems) {
+    if (problem.file !== undefined && !fileRank.has(problem.file)) fileRank.set(problem.file, fileRank.size);
+  }
   const rank = (problem: EnvProblem) => (problem.severity === 'error' ? 0 : 1);
+  const file = (problem: EnvProblem) =>
+    problem.file === undefined ? Number.MAX_SAFE_INTEGER : (fileRank.get(problem.file) ?? 0);
   return problems
     .map((problem, index) => ({ problem, index }))
     .sort(
       (a, b) =>
         rank(a.problem) - rank(b.problem) ||
-        (a.problem.file ?? '\uffff').localeCompare(b.problem.file ?? '\uffff') ||
+        file(a.problem) - file(b.problem) ||
         (a.problem.line ?? 0) - (b.problem.line ?? 0) ||
         a.index - b.index,
     )
