@@ -22,8 +22,10 @@ export {
   type RenderedEnv,
   type RenderEnvOptions,
   renderEnv,
+  unwritableDotenvProblems,
 } from './render.js';
 export {
+  assertBuildable,
   type BuiltEnv,
   buildEnv,
   type EnvResolution,

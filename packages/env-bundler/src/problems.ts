@@ -13,7 +13,8 @@ export type EnvProblemCode =
   | 'ENV_SCHEMA_MISSING_KEY'
   | 'ENV_SCHEMA_EMPTY_VALUE'
   | 'ENV_SCHEMA_EXTRA_KEY'
-  | 'ENV_LOOKS_SECRET';
+  | 'ENV_LOOKS_SECRET'
+  | 'ENV_VALUE_UNWRITABLE';
 
 /**
  * One thing wrong (or suspicious) with a stage's env layers. Messages name files, lines, keys and

@@ -1,6 +1,8 @@
 import dotenv from 'dotenv';
 import { ReletanError } from '@reletan/core';
 import { DOTENV_GUARD_LINE, encodeDotenvValue } from './dotenv-write.js';
+import type { KeyProvenance } from './merge.js';
+import type { EnvProblem } from './problems.js';
 import { parsePhpDotenv } from './phpdotenv-parse.js';
 
 /** The output formats of `reletan env build`. */
@@ -183,4 +185,28 @@ export function renderEnv(values: EnvValues, options: RenderEnvOptions = {}): Re
     case 'eb':
       return { format, ...renderEb(values) };
   }
+}
+
+/**
+ * The values that no .env spelling can hold for both dotenv and phpdotenv, as problems at the place each
+ * was set: what `env check` reports before a build would refuse them.
+ */
+export function unwritableDotenvProblems(
+  values: EnvValues,
+  provenance: Readonly<Record<string, KeyProvenance>>,
+): EnvProblem[] {
+  const problems: EnvProblem[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    const encoded = encodeDotenvValue(key, value);
+    if (!('problem' in encoded)) continue;
+    const source = provenance[key]?.source;
+    problems.push({
+      severity: 'error',
+      code: 'ENV_VALUE_UNWRITABLE',
+      key,
+      ...(source?.file ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {}),
+      message: `${key} cannot be written to a .env safely: ${encoded.problem}`,
+    });
+  }
+  return problems;
 }

@@ -248,7 +248,12 @@ export interface BuiltEnv extends Omit<EnvResolution, 'problems'> {
  * ({@link renderEnv}, {@link writeEnvFile}), so a refused build writes nothing.
  */
 export async function buildEnv(options: ResolveEnvOptions): Promise<BuiltEnv> {
-  const { problems, ...resolution } = await resolveEnv(options);
-  if (problems.some((problem) => problem.severity === 'error')) throw problemsError(resolution.stage, problems);
-  return { ...resolution, warnings: problems };
+  return assertBuildable(await resolveEnv(options));
+}
+
+/** The resolution as a {@link BuiltEnv}, or `ENV_INVALID` (exit 1) listing every error when it has any. */
+export function assertBuildable(resolution: EnvResolution): BuiltEnv {
+  const { problems, ...rest } = resolution;
+  if (problems.some((problem) => problem.severity === 'error')) throw problemsError(rest.stage, problems);
+  return { ...rest, warnings: problems };
 }
