@@ -1,6 +1,6 @@
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTempDir, runNodeScript, type TempDir } from '@reletan/core/testing';
@@ -39,7 +39,10 @@ beforeAll(async () => {
       const input = JSON.parse(body) as { NextToken?: string };
       ssmRequests.push({ target: request.headers['x-amz-target'], ...input });
       const index = input.NextToken ? Number(input.NextToken) : 0;
-      const page = { Parameters: parameters.slice(index, index + 1), ...(index + 1 < parameters.length ? { NextToken: String(index + 1) } : {}) };
+      const page = {
+        Parameters: parameters.slice(index, index + 1),
+        ...(index + 1 < parameters.length ? { NextToken: String(index + 1) } : {}),
+      };
       response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'local' });
       response.end(JSON.stringify(page));
     });
@@ -121,7 +124,9 @@ describe('env build', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^ {2}APP_URL +\.env\.prod\.visible:1 +\(overrides \.env\.visible:2\)$/m);
     expect(result.stdout).toMatch(/^ {2}DB_PASSWORD +env PROD_DB_PASSWORD +secret$/m);
-    expect(result.stdout).toMatch(/^ {2}STRIPE_SECRET +\.env\.prod\.secret:1 +secret \(overrides \.env\.secret:2\)$/m);
+    expect(result.stdout).toMatch(
+      /^ {2}STRIPE_SECRET +\.env\.prod\.secret:1 +secret \(overrides \.env\.secret:2\)$/m,
+    );
     expect(result.stdout).toMatch(/^wrote \.env \(dotenv, 5 keys, \d+ bytes, mode 0600\)$/m);
     const written = await readFile(path.join(dir.path, '.env'), 'utf8');
     expect(dotenv.parse(written)).toEqual({
@@ -144,8 +149,21 @@ describe('env build', () => {
       { key: 'MAILGUN_SECRET', secret: true, source: 'ssm /shop/prod/mail/MAILGUN_SECRET', overrode: [] },
     ]);
     expect(ssmRequests).toEqual([
-      { target: 'AmazonSSM.GetParametersByPath', Path: '/shop/prod', Recursive: true, WithDecryption: true, MaxResults: 10 },
-      { target: 'AmazonSSM.GetParametersByPath', Path: '/shop/prod', Recursive: true, WithDecryption: true, MaxResults: 10, NextToken: '1' },
+      {
+        target: 'AmazonSSM.GetParametersByPath',
+        Path: '/shop/prod',
+        Recursive: true,
+        WithDecryption: true,
+        MaxResults: 10,
+      },
+      {
+        target: 'AmazonSSM.GetParametersByPath',
+        Path: '/shop/prod',
+        Recursive: true,
+        WithDecryption: true,
+        MaxResults: 10,
+        NextToken: '1',
+      },
     ]);
     const written = dotenv.parse(await readFile(path.join(dir.path, '.env'), 'utf8'));
     expect(written.API_TOKEN).toBe(SECRETS.ssm);
@@ -167,12 +185,16 @@ describe('env build', () => {
     ];
     for (const run of runs) expect(run.exitCode).toBe(0);
     // Refusals: a secret in a visible file too, and a secret no .env spelling can hold.
-    await files({ '.env.prod.visible': `APP_URL=https://shop.example\nSTRIPE_SECRET='${SECRETS.stageSecretFile}'\n` });
+    await files({
+      '.env.prod.visible': `APP_URL=https://shop.example\nSTRIPE_SECRET='${SECRETS.stageSecretFile}'\n`,
+    });
     runs.push(await reletan(['env', 'build', 'prod', '--verbose']));
     runs.push(await reletan(['env', 'build', 'prod', '--json']));
     runs.push(await reletan(['env', 'check', 'prod']));
     await project({ ssm: true });
-    runs.push(await reletan(['env', 'build', 'prod', '--verbose'], { PROD_DB_PASSWORD: `${SECRETS.env}'"\n` }));
+    runs.push(
+      await reletan(['env', 'build', 'prod', '--verbose'], { PROD_DB_PASSWORD: `${SECRETS.env}'"\n` }),
+    );
     for (const run of runs.slice(-4)) expect(run.exitCode).toBe(1);
     for (const run of runs) expectNoSecret(run.stdout, run.stderr);
     expect(runs.at(-1)?.stderr).toContain('DB_PASSWORD: cannot be written safely as dotenv');
@@ -190,15 +212,29 @@ describe('env build', () => {
     expect(await readFile(path.join(dir.path, '.env'), 'utf8')).toBe('OLD=1\n');
     // No temporary file left behind either.
     expect((await readdir(dir.path)).sort()).toEqual(
-      ['.env', '.env.dev.secret', '.env.dev.visible', '.env.example', '.env.prod.secret', '.env.prod.visible', '.env.secret', '.env.visible', 'reletan.config.json'].sort(),
+      [
+        '.env',
+        '.env.dev.secret',
+        '.env.dev.visible',
+        '.env.example',
+        '.env.prod.secret',
+        '.env.prod.visible',
+        '.env.secret',
+        '.env.visible',
+        'reletan.config.json',
+      ].sort(),
     );
   });
 
   it('refuses a value that cannot be written safely, naming the key, and writes nothing', async () => {
     await project();
-    const result = await reletan(['env', 'build', 'prod', '--json'], { PROD_DB_PASSWORD: `it's "both"\nquotes` });
+    const result = await reletan(['env', 'build', 'prod', '--json'], {
+      PROD_DB_PASSWORD: `it's "both"\nquotes`,
+    });
     expect(result.exitCode).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: 'ENV_VALUE_UNWRITABLE', input: { key: 'DB_PASSWORD' } } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      error: { code: 'ENV_VALUE_UNWRITABLE', input: { key: 'DB_PASSWORD' } },
+    });
     await expect(stat(path.join(dir.path, '.env'))).rejects.toThrow();
   });
 
@@ -206,16 +242,26 @@ describe('env build', () => {
     await project();
     const result = await reletan(['env', 'build', 'prod', '--dry-run']);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/^dry run: would write \.env \(dotenv, 5 keys, \d+ bytes, mode 0600\); nothing was written$/m);
+    expect(result.stdout).toMatch(
+      /^dry run: would write \.env \(dotenv, 5 keys, \d+ bytes, mode 0600\); nothing was written$/m,
+    );
     await expect(stat(path.join(dir.path, '.env'))).rejects.toThrow();
   });
 
   it('writes --format json, shell and eb to --out, and refuses them without --out (exit 2)', async () => {
     await project();
-    expect((await reletan(['env', 'build', 'prod', '--format', 'json', '--out', 'out/env.json'])).exitCode).toBe(0);
-    expect(JSON.parse(await readFile(path.join(dir.path, 'out/env.json'), 'utf8')).DB_PASSWORD).toBe(SECRETS.env);
-    expect((await reletan(['env', 'build', 'prod', '--format', 'shell', '--out', 'env.sh'])).exitCode).toBe(0);
-    expect(await readFile(path.join(dir.path, 'env.sh'), 'utf8')).toContain("export STRIPE_SECRET='st4ge'\\''s-secret'\n");
+    expect(
+      (await reletan(['env', 'build', 'prod', '--format', 'json', '--out', 'out/env.json'])).exitCode,
+    ).toBe(0);
+    expect(JSON.parse(await readFile(path.join(dir.path, 'out/env.json'), 'utf8')).DB_PASSWORD).toBe(
+      SECRETS.env,
+    );
+    expect((await reletan(['env', 'build', 'prod', '--format', 'shell', '--out', 'env.sh'])).exitCode).toBe(
+      0,
+    );
+    expect(await readFile(path.join(dir.path, 'env.sh'), 'utf8')).toContain(
+      "export STRIPE_SECRET='st4ge'\\''s-secret'\n",
+    );
     expect((await reletan(['env', 'build', 'prod', '--format', 'eb', '--out', 'eb.json'])).exitCode).toBe(0);
     expect(JSON.parse(await readFile(path.join(dir.path, 'eb.json'), 'utf8'))[0]).toEqual({
       Namespace: 'aws:elasticbeanstalk:application:environment',
@@ -234,7 +280,9 @@ describe('env build', () => {
     await files({ '.env.prod.visible': `APP_URL=https://shop.example\n${big}\n` });
     const result = await reletan(['env', 'build', 'prod', '--format', 'eb', '--out', 'eb.json']);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/the environment properties take \d+ bytes as key=value strings; Elastic Beanstalk allows 4096/);
+    expect(result.stderr).toMatch(
+      /the environment properties take \d+ bytes as key=value strings; Elastic Beanstalk allows 4096/,
+    );
     await expect(stat(path.join(dir.path, 'eb.json'))).rejects.toThrow();
   });
 
@@ -283,8 +331,12 @@ describe('env check', () => {
     await files({ '.env.prod.visible': 'APP_URL=https://shop.example\nLEGACY_API_TOKEN=abc123\n' });
     const result = await reletan(['env', 'check', 'prod']);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain('warning .env.prod.visible:2: LEGACY_API_TOKEN is in a committed file but its name looks like a secret');
-    expect(result.stdout).toContain('warning .env.prod.visible:2: LEGACY_API_TOKEN (.env.prod.visible:2) is not in .env.example');
+    expect(result.stdout).toContain(
+      'warning .env.prod.visible:2: LEGACY_API_TOKEN is in a committed file but its name looks like a secret',
+    );
+    expect(result.stdout).toContain(
+      'warning .env.prod.visible:2: LEGACY_API_TOKEN (.env.prod.visible:2) is not in .env.example',
+    );
     expect(result.stdout).toMatch(/✓ stage prod: 6 keys, no errors, 2 warnings$/m);
   });
 
@@ -297,7 +349,9 @@ describe('env check', () => {
     expect(JSON.parse(strict.stdout)).toMatchObject({
       ok: false,
       errors: 1,
-      problems: [{ severity: 'error', code: 'ENV_SCHEMA_EXTRA_KEY', key: 'EXTRA', file: '.env.prod.visible', line: 2 }],
+      problems: [
+        { severity: 'error', code: 'ENV_SCHEMA_EXTRA_KEY', key: 'EXTRA', file: '.env.prod.visible', line: 2 },
+      ],
     });
   });
 
@@ -305,8 +359,12 @@ describe('env check', () => {
     await project();
     const result = await reletan(['env', 'check', 'prod'], { PROD_DB_PASSWORD: undefined });
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toContain('error .env.example:3: DB_PASSWORD is required by .env.example but no layer sets it');
-    expect(result.stdout).toContain('error DB_PASSWORD: the environment variable PROD_DB_PASSWORD is not set');
+    expect(result.stdout).toContain(
+      'error .env.example:3: DB_PASSWORD is required by .env.example but no layer sets it',
+    );
+    expect(result.stdout).toContain(
+      'error DB_PASSWORD: the environment variable PROD_DB_PASSWORD is not set',
+    );
   });
 
   it('reports a value no .env spelling can hold, at the line that set it', async () => {
@@ -314,7 +372,9 @@ describe('env check', () => {
     await files({ '.env.prod.secret': `STRIPE_SECRET=\`it's "x" y\`\n` });
     const result = await reletan(['env', 'check', 'prod']);
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toContain('error .env.prod.secret:1: STRIPE_SECRET cannot be written to a .env safely');
+    expect(result.stdout).toContain(
+      'error .env.prod.secret:1: STRIPE_SECRET cannot be written to a .env safely',
+    );
   });
 });
 
@@ -324,8 +384,12 @@ describe('env diff', () => {
     const result = await reletan(['env', 'diff', 'dev', 'prod']);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('differing:');
-    expect(result.stdout).toMatch(/^ {2}APP_URL +"http:\/\/dev\.shop\.example" → "https:\/\/shop\.example"$/m);
-    expect(result.stdout).toMatch(/^ {2}DB_PASSWORD +sha256:[0-9a-f]{8} → sha256:[0-9a-f]{8} +secret \(salted hash\)$/m);
+    expect(result.stdout).toMatch(
+      /^ {2}APP_URL +"http:\/\/dev\.shop\.example" → "https:\/\/shop\.example"$/m,
+    );
+    expect(result.stdout).toMatch(
+      /^ {2}DB_PASSWORD +sha256:[0-9a-f]{8} → sha256:[0-9a-f]{8} +secret \(salted hash\)$/m,
+    );
     expect(result.stdout).toMatch(/^same: 2 keys$/m);
     const json = JSON.parse((await reletan(['env', 'diff', 'dev', 'prod', '--json'])).stdout);
     expect(json).toMatchObject({ a: 'dev', b: 'prod', identical: false, onlyInA: [], onlyInB: [] });

@@ -40,11 +40,15 @@ export function createProgram(): Command {
     .description('merge committed and secret .env layers into one validated file; check, compare, explain');
   env
     .command('build')
-    .description('merge, validate and write a stage\'s env (atomically, mode 0600); prints keys and layers, never values')
+    .description(
+      "merge, validate and write a stage's env (atomically, mode 0600); prints keys and layers, never values",
+    )
     .argument('<stage>', 'the stage (a key of "stages" in the config)')
     .option('--out <file>', 'the file to write (default: the stage\'s env.out, ".env")')
     .addOption(
-      new Option('--format <format>', 'output format').choices(['dotenv', 'json', 'shell', 'eb']).default('dotenv'),
+      new Option('--format <format>', 'output format')
+        .choices(['dotenv', 'json', 'shell', 'eb'])
+        .default('dotenv'),
     )
     .option('--strict', 'keys missing from the example file are errors')
     .option('--dry-run', 'check and print what would be written, write nothing')
@@ -55,7 +59,7 @@ export function createProgram(): Command {
     );
   env
     .command('check')
-    .description('check a stage\'s layers against the example file and lint them; exit 1 on errors')
+    .description("check a stage's layers against the example file and lint them; exit 1 on errors")
     .argument('<stage>', 'the stage')
     .option('--strict', 'keys missing from the example file are errors')
     .action(
@@ -65,7 +69,9 @@ export function createProgram(): Command {
     );
   env
     .command('diff')
-    .description('keys only in one stage, and keys whose values differ (secret values as short salted hashes)')
+    .description(
+      'keys only in one stage, and keys whose values differ (secret values as short salted hashes)',
+    )
     .argument('<stageA>', 'the first stage')
     .argument('<stageB>', 'the second stage')
     .action(

@@ -33,7 +33,8 @@ export interface DiffEnvOptions {
 /** Compares two stages' merged env: keys only in A, only in B, and differing; secret values masked. */
 export function diffEnv(a: EnvResolution, b: EnvResolution, options: DiffEnvOptions = {}): EnvDiff {
   const salt = options.salt ?? randomBytes(32);
-  const mask = (value: string) => `sha256:${createHmac('sha256', salt).update(value).digest('hex').slice(0, 8)}`;
+  const mask = (value: string) =>
+    `sha256:${createHmac('sha256', salt).update(value).digest('hex').slice(0, 8)}`;
   const side = (resolution: EnvResolution, key: string) => {
     const record = resolution.provenance[key];
     return { secret: record?.secret ?? false, source: record ? describeSource(record.source) : '?' };

@@ -41,7 +41,11 @@ describe('reading a .env file as dotenv does', () => {
 
   it("keeps an entry's trailing comment (the example file's `# optional`)", () => {
     const { entries } = scanDotenv('A= # optional\nB=x\nC="" # Optional: may be empty\n');
-    expect(entries.map((entry) => entry.comment)).toEqual(['# optional', undefined, '# Optional: may be empty']);
+    expect(entries.map((entry) => entry.comment)).toEqual([
+      '# optional',
+      undefined,
+      '# Optional: may be empty',
+    ]);
   });
 
   it('lists the lines dotenv silently skips', () => {

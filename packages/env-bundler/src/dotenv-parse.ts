@@ -1,5 +1,5 @@
-import dotenv from 'dotenv';
 import { ReletanError } from '@reletan/core';
+import dotenv from 'dotenv';
 
 /** One `KEY=value` entry of a dotenv file, where it is, and the comment after it. */
 export interface DotenvEntry {

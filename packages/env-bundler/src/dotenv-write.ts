@@ -21,7 +21,8 @@ export type EncodedValue =
  * quoted value may only end at a quote followed by the end of the line (or a comment), and the first
  * quote it meets here is followed by another quote. Both parsers ignore the line itself.
  */
-export const DOTENV_GUARD_LINE = "# '' (the value above ends in a backslash; this line keeps dotenv from reading on)";
+export const DOTENV_GUARD_LINE =
+  "# '' (the value above ends in a backslash; this line keeps dotenv from reading on)";
 
 // Characters both parsers read literally outside quotes (no space, #, $ or quotes).
 const BARE = /^[A-Za-z0-9_\-.,:/@%+=~^!?*&()[\]{}<>|;\\]*$/;
@@ -44,7 +45,11 @@ function candidates(value: string): { text: string; quoting: DotenvQuoting; guar
   const out: { text: string; quoting: DotenvQuoting; guard?: true }[] = [];
   if (BARE.test(value)) out.push({ text: value, quoting: 'none' });
   if (!/['\n\r]/.test(value)) {
-    out.push({ text: `'${value}'`, quoting: 'single', ...(value.endsWith('\\') ? { guard: true as const } : {}) });
+    out.push({
+      text: `'${value}'`,
+      quoting: 'single',
+      ...(value.endsWith('\\') ? { guard: true as const } : {}),
+    });
   }
   if (!/["\\]/.test(value) && !PHP_VARIABLE.test(value)) {
     out.push({ text: `"${value.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`, quoting: 'double' });
@@ -61,7 +66,9 @@ export function readsBack(key: string, text: string, value: string): boolean {
   if (!fromPhp.ok || fromPhp.entries.length !== 1) return false;
   const [entry] = fromPhp.entries;
   return (
-    entry?.name === key && entry.value?.chars === value && !dependsOnEnvironment(entry.value ?? { chars: '', vars: [] })
+    entry?.name === key &&
+    entry.value?.chars === value &&
+    !dependsOnEnvironment(entry.value ?? { chars: '', vars: [] })
   );
 }
 
@@ -73,6 +80,7 @@ function explainUnwritable(value: string): string {
   const noDouble: string[] = [];
   if (value.includes('"')) noDouble.push('a double quote');
   if (value.includes('\\')) noDouble.push('a backslash');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: names the syntax, not a template
   if (PHP_VARIABLE.test(value)) noDouble.push('a ${NAME} reference');
   if (traits.length && noDouble.length) {
     return `the value has ${traits.join(' and ')} (so it cannot be single-quoted) and ${noDouble.join(' and ')} (so it cannot be double-quoted): no spelling reads back the same in dotenv and phpdotenv`;
@@ -85,7 +93,8 @@ function explainUnwritable(value: string): string {
  * is none. Every candidate is parsed by both before it is chosen.
  */
 export function encodeDotenvValue(key: string, value: string): EncodedValue {
-  if (value.includes('\0')) return { problem: 'the value contains a NUL character, which no environment variable can hold' };
+  if (value.includes('\0'))
+    return { problem: 'the value contains a NUL character, which no environment variable can hold' };
   if (LONE_SURROGATE.test(value)) return { problem: 'the value is not valid Unicode (a lone surrogate)' };
   for (const candidate of candidates(value)) {
     if (readsBack(key, candidate.text, value)) return candidate;

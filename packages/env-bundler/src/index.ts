@@ -1,4 +1,4 @@
-export { type EnvDiff, type DiffEnvOptions, type DiffValue, diffEnv } from './diff.js';
+export { type DiffEnvOptions, type DiffValue, diffEnv, type EnvDiff } from './diff.js';
 export { type DotenvEntry, type ParsedDotenv, parseDotenv, scanDotenv } from './dotenv-parse.js';
 export { type DotenvQuoting, type EncodedValue, encodeDotenvValue } from './dotenv-write.js';
 export { explainKey, type KeyExplanation } from './explain.js';
@@ -11,7 +11,7 @@ export {
   type LayerSummary,
 } from './layers.js';
 export type { KeyProvenance } from './merge.js';
-export { parsePhpDotenv, type PhpDotenvEntry, type PhpDotenvResult } from './phpdotenv-parse.js';
+export { type PhpDotenvEntry, type PhpDotenvResult, parsePhpDotenv } from './phpdotenv-parse.js';
 export { type EnvProblem, type EnvProblemCode, formatProblem } from './problems.js';
 export {
   EB_ENVIRONMENT_NAMESPACE,
@@ -19,8 +19,8 @@ export {
   ENV_FORMATS,
   type EnvFormat,
   type EnvValues,
-  type RenderedEnv,
   type RenderEnvOptions,
+  type RenderedEnv,
   renderEnv,
   unwritableDotenvProblems,
 } from './render.js';

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { EnvSource, LayerKind, LoadedLayer } from './layers.js';
 import { mergeLayers } from './merge.js';
 
-function layer(name: string, kind: LayerKind, entries: [key: string, value: string, line?: number][]): LoadedLayer {
+function layer(
+  name: string,
+  kind: LayerKind,
+  entries: [key: string, value: string, line?: number][],
+): LoadedLayer {
   const secret = kind !== 'visible' && kind !== 'computed';
   return {
     name,
@@ -62,7 +66,12 @@ describe('merging layers', () => {
   });
 
   it('refuses a key defined twice in one file, naming both lines', () => {
-    const merged = mergeLayers([layer('.env.visible', 'visible', [['A', '1', 2], ['A', '2', 9]])]);
+    const merged = mergeLayers([
+      layer('.env.visible', 'visible', [
+        ['A', '1', 2],
+        ['A', '2', 9],
+      ]),
+    ]);
     expect(merged.problems).toEqual([
       expect.objectContaining({
         code: 'ENV_DUPLICATE_KEY',
@@ -75,7 +84,13 @@ describe('merging layers', () => {
   });
 
   it('refuses keys that are not valid identifiers, at their file and line', () => {
-    const merged = mergeLayers([layer('.env.visible', 'visible', [['my-key', '1', 5], ['1ST', '2', 6], ['ok_key', '3', 7]])]);
+    const merged = mergeLayers([
+      layer('.env.visible', 'visible', [
+        ['my-key', '1', 5],
+        ['1ST', '2', 6],
+        ['ok_key', '3', 7],
+      ]),
+    ]);
     expect(merged.problems.map((problem) => [problem.code, problem.key, problem.line])).toEqual([
       ['ENV_INVALID_KEY', 'my-key', 5],
       ['ENV_INVALID_KEY', '1ST', 6],
@@ -89,20 +104,32 @@ describe('merging layers', () => {
       layer('computed:cache-coordinator', 'computed', [['CACHE_PREFIX', 'shop:v2:']]),
     ]);
     expect(merged.problems).toEqual([
-      expect.objectContaining({ code: 'ENV_COMPUTED_CONFLICT', key: 'CACHE_PREFIX', file: '.env.visible', line: 8 }),
+      expect.objectContaining({
+        code: 'ENV_COMPUTED_CONFLICT',
+        key: 'CACHE_PREFIX',
+        file: '.env.visible',
+        line: 8,
+      }),
     ]);
   });
 
   it('never lets a later visible value hide that a key was secret (property)', () => {
     const kinds: LayerKind[] = ['visible', 'secret-file', 'secret-env', 'ssm', 'computed'];
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom(...kinds), fc.constantFrom('A', 'B')), { maxLength: 8 }), (defs) => {
-        const merged = mergeLayers(defs.map(([kind, key], index) => layer(`layer${index}`, kind, [[key, String(index)]])));
-        for (const key of ['A', 'B']) {
-          const everSecret = defs.some(([kind, defined]) => defined === key && kind !== 'visible' && kind !== 'computed');
-          expect(merged.provenance.get(key)?.secret ?? false).toBe(everSecret);
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...kinds), fc.constantFrom('A', 'B')), { maxLength: 8 }),
+        (defs) => {
+          const merged = mergeLayers(
+            defs.map(([kind, key], index) => layer(`layer${index}`, kind, [[key, String(index)]])),
+          );
+          for (const key of ['A', 'B']) {
+            const everSecret = defs.some(
+              ([kind, defined]) => defined === key && kind !== 'visible' && kind !== 'computed',
+            );
+            expect(merged.provenance.get(key)?.secret ?? false).toBe(everSecret);
+          }
+        },
+      ),
     );
   });
 });

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} is what phpdotenv substitutes; these strings test it literally
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { envFile } from '../test/arbitraries.js';
@@ -12,7 +13,11 @@ const values = (content: string) => {
 describe("phpdotenv's rules (what Laravel reads)", () => {
   it.each([
     ['single quotes are literal', "A='$x \\n \"'", { A: '$x \\n "' }],
-    ['double quotes unescape \\" \\\\ \\$ and expand \\n', 'A="q\\" b\\\\ d\\$ n\\n"', { A: 'q" b\\ d$ n\n' }],
+    [
+      'double quotes unescape \\" \\\\ \\$ and expand \\n',
+      'A="q\\" b\\\\ d\\$ n\\n"',
+      { A: 'q" b\\ d$ n\n' },
+    ],
     ['${NAME} is substituted from earlier entries', 'A=1\nB="x${A}y"\nC=${A}', { A: '1', B: 'x1y', C: '1' }],
     ['an unknown ${NAME} is kept', 'B="${NOPE}"', { B: '${NOPE}' }],
     ['a multiline double-quoted value', 'A="one\ntwo"\nB=2', { A: 'one\ntwo', B: '2' }],

@@ -73,7 +73,7 @@ function rawEntries(content: string): string[] {
 }
 
 // Lexer::PATTERNS, with PCRE's ASCII-only \s spelled out (JS's \s would also match Unicode spaces).
-const TOKEN = /[\r\n]+|[ \t\x0B\f]+|\\|'|"|#|\$|[^ \t\n\r\x0B\f\\'"#$]+/gy;
+const TOKEN = /[\r\n]+|[ \t\v\f]+|\\|'|"|#|\$|[^ \t\n\r\v\f\\'"#$]+/gy;
 
 const State = {
   Initial: 0,
@@ -155,7 +155,8 @@ function parseName(raw: string): string | { error: string } {
   if (named.length >= 3) {
     const first = named[0];
     const last = named[named.length - 1];
-    if ((first === '"' && last === '"') || (first === "'" && last === "'")) name = named.slice(1, -1).join('');
+    if ((first === '"' && last === '"') || (first === "'" && last === "'"))
+      name = named.slice(1, -1).join('');
   }
   if (!/^[a-zA-Z0-9_.]+$/.test(name)) return { error: errorMessage('an invalid name', name) };
   return name;
@@ -212,7 +213,10 @@ export function parsePhpDotenv(content: string): PhpDotenvResult {
     if (entry.value === null) {
       values.set(entry.name, null);
     } else {
-      values.set(entry.name, resolvePhpValue(entry.value, (name) => values.get(name)));
+      values.set(
+        entry.name,
+        resolvePhpValue(entry.value, (name) => values.get(name)),
+      );
     }
   }
   return { ok: true, entries, values };

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} is what phpdotenv substitutes; these strings test it literally
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -98,7 +99,11 @@ describe('writing a .env that dotenv and phpdotenv read back exactly', () => {
   ])('refuses a value with %s, naming the key and never the value', (_name, key, value) => {
     const error = caught(() => renderEnv({ OK: 'fine', [key]: value }));
     expect(isReletanError(error) && error.code).toBe('ENV_VALUE_UNWRITABLE');
-    const text = JSON.stringify({ error, message: (error as Error).message, details: (error as { details: unknown }).details });
+    const text = JSON.stringify({
+      error,
+      message: (error as Error).message,
+      details: (error as { details: unknown }).details,
+    });
     expect(text).toContain(key);
     expect(text).not.toContain(value);
     for (const line of value.split('\n')) if (line.length > 3) expect(text).not.toContain(line);
@@ -132,7 +137,8 @@ describe('writing a .env that dotenv and phpdotenv read back exactly', () => {
             const writable: Record<string, string> = {};
             values.forEach((value, index) => {
               const encoded = encodeDotenvValue(`K${index}`, value);
-              if ('problem' in encoded) expect({ value, refused: refusalIsJustified(value) }).toEqual({ value, refused: true });
+              if ('problem' in encoded)
+                expect({ value, refused: refusalIsJustified(value) }).toEqual({ value, refused: true });
               else writable[`K${index}`] = value;
             });
             const result = await roundTrip(writable);
@@ -159,10 +165,14 @@ describe('the other formats', () => {
       const file = path.join(dir.path, 'env.sh');
       writeFileSync(file, renderEnv(values, { format: 'shell', stage: 'prod' }).content);
       const dump = `process.stdout.write(JSON.stringify(Object.fromEntries(${JSON.stringify(Object.keys(values))}.map((k) => [k, process.env[k]]))))`;
-      const result = spawnSync('sh', ['-c', '. "$1" && exec "$2" -e "$3"', 'sh', file, process.execPath, dump], {
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH },
-      });
+      const result = spawnSync(
+        'sh',
+        ['-c', '. "$1" && exec "$2" -e "$3"', 'sh', file, process.execPath, dump],
+        {
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH },
+        },
+      );
       expect(result.stderr).toBe('');
       expect(JSON.parse(result.stdout)).toEqual(values);
     } finally {

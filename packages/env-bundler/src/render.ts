@@ -1,9 +1,9 @@
-import dotenv from 'dotenv';
 import { ReletanError } from '@reletan/core';
+import dotenv from 'dotenv';
 import { DOTENV_GUARD_LINE, encodeDotenvValue } from './dotenv-write.js';
 import type { KeyProvenance } from './merge.js';
-import type { EnvProblem } from './problems.js';
 import { parsePhpDotenv } from './phpdotenv-parse.js';
+import type { EnvProblem } from './problems.js';
 
 /** The output formats of `reletan env build`. */
 export const ENV_FORMATS = ['dotenv', 'json', 'shell', 'eb'] as const;
@@ -91,7 +91,12 @@ function assertReadsBack(content: string, values: EnvValues): void {
       return dot?.[0] !== key || dot[1] !== value || p?.[0] !== key || p[1] !== value;
     })
     .map(([key]) => key);
-  if (wrong.length || fromDotenv.length !== expected.length || php.length !== expected.length || !fromPhp.ok) {
+  if (
+    wrong.length ||
+    fromDotenv.length !== expected.length ||
+    php.length !== expected.length ||
+    !fromPhp.ok
+  ) {
     throw new ReletanError({
       code: 'ENV_RENDER_MISMATCH',
       message: `the written .env would not read back exactly${wrong.length ? ` (${wrong.join(', ')})` : ''}`,

@@ -45,7 +45,8 @@ async function fullProject() {
       prod: { env: { secretEnv: { DB_PASSWORD: 'PROD_DB_PASSWORD' }, ssmPath: '/shop/prod' } },
       dev: {},
     }),
-    '.env.example': 'APP_NAME=\nAPP_URL=\nDB_PASSWORD=\nMAIL_PASSWORD=\nAPI_TOKEN=\nSTRIPE_SECRET=\nCACHE_PREFIX= # optional\n',
+    '.env.example':
+      'APP_NAME=\nAPP_URL=\nDB_PASSWORD=\nMAIL_PASSWORD=\nAPI_TOKEN=\nSTRIPE_SECRET=\nCACHE_PREFIX= # optional\n',
     '.env.visible': '# shared\nAPP_NAME=shop\nAPP_URL=http://localhost\n',
     '.env.prod.visible': 'APP_URL=https://shop.example\n',
     '.env.dev.visible': 'APP_URL=http://dev.shop.example\n',
@@ -132,7 +133,16 @@ describe('layer order', () => {
 
   it('reads the layers a stage configures, relative to the config file, from a subdirectory', async () => {
     await files({
-      ...config({ prod: { env: { visible: ['env/common'], secret: ['env/prod.secret'], schema: 'env/example', out: 'build/.env' } } }),
+      ...config({
+        prod: {
+          env: {
+            visible: ['env/common'],
+            secret: ['env/prod.secret'],
+            schema: 'env/example',
+            out: 'build/.env',
+          },
+        },
+      }),
       'env/common': 'A=1\n',
       'env/prod.secret': 'B=2\n',
       'env/example': 'A=\nB=\n',
@@ -152,7 +162,12 @@ describe('layer order', () => {
     await buildEnv({
       stage: 'prod',
       cwd: dir.path,
-      sources: { ssm: async (where) => (asked.push(where), []) },
+      sources: {
+        ssm: async (where) => {
+          asked.push(where);
+          return [];
+        },
+      },
     });
     expect(asked).toEqual(['/shop/prod/']);
   });
@@ -172,9 +187,7 @@ describe('secrets', () => {
         },
       }),
     );
-    expect(registered.sort()).toEqual(
-      [...Object.values(SECRETS), 'old', 'computed-secret'].sort(),
-    );
+    expect(registered.sort()).toEqual([...Object.values(SECRETS), 'old', 'computed-secret'].sort());
   });
 
   it('refuses a build with problems without a single secret value in the error', async () => {
@@ -184,7 +197,9 @@ describe('secrets', () => {
       '.env.visible': `APP_NAME=shop\nAPP_NAME=again\nbad-key=1\nDB_PASSWORD=${SECRETS.envSecret}\n`,
       '.env.prod.secret': `STRIPE_SECRET=${SECRETS.stageFileSecret}\nSTRIPE_SECRET=${SECRETS.stageFileSecret}2\n`,
     });
-    const error = await buildEnv(prodOptions({ sources: { env: {}, ssm: ssmReader } })).catch((caught) => caught);
+    const error = await buildEnv(prodOptions({ sources: { env: {}, ssm: ssmReader } })).catch(
+      (caught) => caught,
+    );
     expect(isReletanError(error) && error.code).toBe('ENV_INVALID');
     expect(error.kind).toBe('failure');
     const everything = [
@@ -226,13 +241,23 @@ describe('refusals, one per rule', () => {
 
   it('a key defined twice in one file', async () => {
     expect(await refusal({ '.env.prod.visible': 'APP_URL=a\n\nAPP_URL=b\n' })).toEqual([
-      expect.objectContaining({ code: 'ENV_DUPLICATE_KEY', file: '.env.prod.visible', line: 3, key: 'APP_URL' }),
+      expect.objectContaining({
+        code: 'ENV_DUPLICATE_KEY',
+        file: '.env.prod.visible',
+        line: 3,
+        key: 'APP_URL',
+      }),
     ]);
   });
 
   it('a key that is not a valid identifier', async () => {
     expect(await refusal({ '.env.prod.visible': 'APP_URL=x\napp.url=y\n' })).toEqual([
-      expect.objectContaining({ code: 'ENV_INVALID_KEY', file: '.env.prod.visible', line: 2, key: 'app.url' }),
+      expect.objectContaining({
+        code: 'ENV_INVALID_KEY',
+        file: '.env.prod.visible',
+        line: 2,
+        key: 'app.url',
+      }),
     ]);
   });
 
@@ -244,28 +269,46 @@ describe('refusals, one per rule', () => {
 
   it('a key the example requires that no layer sets', async () => {
     expect(await refusal({ '.env.visible': 'APP_URL=x\n' })).toEqual([
-      expect.objectContaining({ code: 'ENV_SCHEMA_MISSING_KEY', file: '.env.example', line: 1, key: 'APP_NAME' }),
+      expect.objectContaining({
+        code: 'ENV_SCHEMA_MISSING_KEY',
+        file: '.env.example',
+        line: 1,
+        key: 'APP_NAME',
+      }),
     ]);
   });
 
   it('an empty value the example does not mark optional', async () => {
     expect(await refusal({ '.env.visible': 'APP_NAME=\nAPP_URL=x\n' })).toEqual([
-      expect.objectContaining({ code: 'ENV_SCHEMA_EMPTY_VALUE', file: '.env.visible', line: 1, key: 'APP_NAME' }),
+      expect.objectContaining({
+        code: 'ENV_SCHEMA_EMPTY_VALUE',
+        file: '.env.visible',
+        line: 1,
+        key: 'APP_NAME',
+      }),
     ]);
   });
 
   it('a key the example does not list, under strict', async () => {
     const problems = await refusal({ '.env.prod.visible': 'APP_URL=x\nDEBUGBAR=1\n' }, { strict: true });
-    expect(problems).toEqual([expect.objectContaining({ code: 'ENV_SCHEMA_EXTRA_KEY', line: 2, key: 'DEBUGBAR' })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'ENV_SCHEMA_EXTRA_KEY', line: 2, key: 'DEBUGBAR' }),
+    ]);
   });
 
   it('a secretEnv variable that is not set', async () => {
     expect(await refusal({}, { sources: { env: {}, ssm: ssmReader } })).toEqual([
-      expect.objectContaining({ code: 'ENV_SCHEMA_MISSING_KEY', key: 'DB_PASSWORD', file: '.env.example', line: 3 }),
+      expect.objectContaining({
+        code: 'ENV_SCHEMA_MISSING_KEY',
+        key: 'DB_PASSWORD',
+        file: '.env.example',
+        line: 3,
+      }),
       expect.objectContaining({
         code: 'ENV_SECRET_ENV_UNSET',
         key: 'DB_PASSWORD',
-        message: 'DB_PASSWORD: the environment variable PROD_DB_PASSWORD is not set (stages.prod.env.secretEnv.DB_PASSWORD)',
+        message:
+          'DB_PASSWORD: the environment variable PROD_DB_PASSWORD is not set (stages.prod.env.secretEnv.DB_PASSWORD)',
       }),
     ]);
   });
@@ -292,7 +335,8 @@ describe('refusals, one per rule', () => {
     expect(await refusal({}, { sources: { env: { PROD_DB_PASSWORD: 'p' }, ssm } })).toEqual([
       expect.objectContaining({
         code: 'ENV_SSM_DUPLICATE_KEY',
-        message: 'API_TOKEN is set by two SSM parameters, /shop/prod/API_TOKEN and /shop/prod/legacy/API_TOKEN (the key is the last path segment)',
+        message:
+          'API_TOKEN is set by two SSM parameters, /shop/prod/API_TOKEN and /shop/prod/legacy/API_TOKEN (the key is the last path segment)',
       }),
     ]);
   });
@@ -300,17 +344,32 @@ describe('refusals, one per rule', () => {
   it('a computed key that a file also sets', async () => {
     const problems = await refusal(
       { '.env.prod.visible': 'APP_URL=x\nCACHE_PREFIX=manual\n' },
-      { sources: { env: { PROD_DB_PASSWORD: 'p' }, ssm: ssmReader, computed: [{ name: 'cache-coordinator', values: { CACHE_PREFIX: 'shop:v2:' } }] } },
+      {
+        sources: {
+          env: { PROD_DB_PASSWORD: 'p' },
+          ssm: ssmReader,
+          computed: [{ name: 'cache-coordinator', values: { CACHE_PREFIX: 'shop:v2:' } }],
+        },
+      },
     );
     expect(problems).toEqual([
-      expect.objectContaining({ code: 'ENV_COMPUTED_CONFLICT', file: '.env.prod.visible', line: 2, key: 'CACHE_PREFIX' }),
+      expect.objectContaining({
+        code: 'ENV_COMPUTED_CONFLICT',
+        file: '.env.prod.visible',
+        line: 2,
+        key: 'CACHE_PREFIX',
+      }),
     ]);
   });
 
   it('an unknown stage (a usage error naming the stages)', async () => {
     await fullProject();
     const error = await resolveEnv({ stage: 'staging', cwd: dir.path }).catch((caught) => caught);
-    expect(error).toMatchObject({ code: 'STAGE_UNKNOWN', kind: 'usage', hint: 'stages in the config: prod, dev' });
+    expect(error).toMatchObject({
+      code: 'STAGE_UNKNOWN',
+      kind: 'usage',
+      hint: 'stages in the config: prod, dev',
+    });
   });
 
   it('warns (without refusing) about secret-looking values in a committed file and skipped lines', async () => {
@@ -330,7 +389,10 @@ describe('refusals, one per rule', () => {
 describe('env diff', () => {
   it('lists keys only in A, only in B, and differing, masking secret values with a short hash', async () => {
     await fullProject();
-    await files({ '.env.dev.visible': 'APP_URL=http://dev.shop.example\nDEBUGBAR=true\n', '.env.dev.secret': `STRIPE_SECRET=dev-stripe\n` });
+    await files({
+      '.env.dev.visible': 'APP_URL=http://dev.shop.example\nDEBUGBAR=true\n',
+      '.env.dev.secret': `STRIPE_SECRET=dev-stripe\n`,
+    });
     const dev = await resolveEnv({ stage: 'dev', cwd: dir.path });
     const prod = await resolveEnv(prodOptions());
     const diff = diffEnv(dev, prod);

@@ -84,7 +84,8 @@ async function loadFileLayer(
   const shown = displayPath(cwd, absolute);
   const secret = kind === 'secret-file';
   const text = await readOptionalFile(absolute, shown);
-  if (text === undefined) return { name, kind, secret, status: 'missing', file: shown, entries: [], problems: [] };
+  if (text === undefined)
+    return { name, kind, secret, status: 'missing', file: shown, entries: [], problems: [] };
   const parsed = parseDotenv(text, shown);
   const entries: LayerEntry[] = parsed.entries.map((entry) => {
     if (secret) onSecret(entry.value);
@@ -154,7 +155,8 @@ export async function resolveEnv(options: ResolveEnvOptions): Promise<EnvResolut
 
   const layers: LoadedLayer[] = [];
   for (const file of stageEnv.visible) layers.push(await loadFileLayer(file, 'visible', root, cwd, onSecret));
-  for (const file of stageEnv.secret) layers.push(await loadFileLayer(file, 'secret-file', root, cwd, onSecret));
+  for (const file of stageEnv.secret)
+    layers.push(await loadFileLayer(file, 'secret-file', root, cwd, onSecret));
   if (Object.keys(stageEnv.secretEnv).length > 0) {
     layers.push(secretEnvLayer(stageEnv.secretEnv, sources.env ?? process.env, stage.name, onSecret));
   }

@@ -76,7 +76,11 @@ describe('the example file (.env.example)', () => {
 
 describe('secret-looking values in committed files', () => {
   const lint = (key: string, value: string) =>
-    lintVisibleEntry({ key, value, source: { layer: '.env.visible', kind: 'visible', secret: false, file: '.env.visible', line: 7 } });
+    lintVisibleEntry({
+      key,
+      value,
+      source: { layer: '.env.visible', kind: 'visible', secret: false, file: '.env.visible', line: 7 },
+    });
 
   it.each([
     ['DB_PASSWORD', 'hunter2'],
@@ -87,7 +91,13 @@ describe('secret-looking values in committed files', () => {
     ['DATABASE_URL', 'mysql://app:hunter2@db.internal/shop'],
   ])('warns about %s, at its file and line, without the value', (key, value) => {
     const [problem] = lint(key, value);
-    expect(problem).toMatchObject({ severity: 'warning', code: 'ENV_LOOKS_SECRET', key, file: '.env.visible', line: 7 });
+    expect(problem).toMatchObject({
+      severity: 'warning',
+      code: 'ENV_LOOKS_SECRET',
+      key,
+      file: '.env.visible',
+      line: 7,
+    });
     expect(problem?.message).not.toContain(value);
   });
 

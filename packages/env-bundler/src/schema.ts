@@ -22,7 +22,10 @@ export interface EnvSchema {
 const OPTIONAL_MARK = /\boptional\b/i;
 
 /** Reads the example's keys (values are ignored) and what is wrong with the example itself. */
-export function schemaFromDotenv(parsed: ParsedDotenv, file: string): { schema: EnvSchema; problems: EnvProblem[] } {
+export function schemaFromDotenv(
+  parsed: ParsedDotenv,
+  file: string,
+): { schema: EnvSchema; problems: EnvProblem[] } {
   const problems: EnvProblem[] = [];
   const seen = new Map<string, number>();
   const keys: SchemaKey[] = [];
@@ -61,7 +64,11 @@ export function schemaFromDotenv(parsed: ParsedDotenv, file: string): { schema: 
  * Every key of the example must be set, and non-empty unless marked `# optional` (which also lets it be
  * absent). Keys the example does not list are warnings, or errors when `strict`.
  */
-export function checkSchema(schema: EnvSchema, merged: MergedEnv, options: { strict?: boolean } = {}): EnvProblem[] {
+export function checkSchema(
+  schema: EnvSchema,
+  merged: MergedEnv,
+  options: { strict?: boolean } = {},
+): EnvProblem[] {
   const problems: EnvProblem[] = [];
   const listed = new Set(schema.keys.map((entry) => entry.key));
   for (const { key, line, optional } of schema.keys) {

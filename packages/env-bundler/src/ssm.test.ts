@@ -32,7 +32,9 @@ describe('reading an SSM path (aws-sdk-client-mock)', () => {
         Parameters: [{ Name: '/shop/prod/B', Type: 'SecureString', Value: 'decrypted-b' }],
         NextToken: 'page-3',
       })
-      .resolvesOnce({ Parameters: [{ Name: '/shop/prod/db/C', Type: 'SecureString', Value: 'decrypted-c' }] });
+      .resolvesOnce({
+        Parameters: [{ Name: '/shop/prod/db/C', Type: 'SecureString', Value: 'decrypted-c' }],
+      });
     const parameters = await readSsmParameters('/shop/prod', { clientConfig: testConfig });
     expect(parameters.map((parameter) => [parameter.name, parameter.value])).toEqual([
       ['/shop/prod/A', '1'],
@@ -55,13 +57,20 @@ describe('reading an SSM path (aws-sdk-client-mock)', () => {
     const inputs = ssm.commandCalls(GetParametersByPathCommand).map((call) => call.args[0].input);
     expect(inputs).toHaveLength(2);
     for (const input of inputs) {
-      expect(input).toMatchObject({ Path: '/shop/prod', WithDecryption: true, Recursive: true, MaxResults: 10 });
+      expect(input).toMatchObject({
+        Path: '/shop/prod',
+        WithDecryption: true,
+        Recursive: true,
+        MaxResults: 10,
+      });
     }
   });
 
   it('reports throttling that outlasted the SDK retries as ENV_SSM_FAILED, naming the path', async () => {
     ssm.on(GetParametersByPathCommand).rejects(throttling());
-    const error = await readSsmParameters('/shop/prod', { clientConfig: testConfig }).catch((caught) => caught);
+    const error = await readSsmParameters('/shop/prod', { clientConfig: testConfig }).catch(
+      (caught) => caught,
+    );
     expect(isReletanError(error) && error.code).toBe('ENV_SSM_FAILED');
     expect(error.message).toBe(
       'reading SSM parameters under /shop/prod failed after 5 attempts: ThrottlingException: Rate exceeded',
@@ -70,16 +79,22 @@ describe('reading an SSM path (aws-sdk-client-mock)', () => {
   });
 
   it('says which credentials and permissions are needed when access is denied', async () => {
-    ssm
-      .on(GetParametersByPathCommand)
-      .rejects(Object.assign(new Error('not authorized to perform ssm:GetParametersByPath'), { name: 'AccessDeniedException' }));
-    const error = await readSsmParameters('/shop/prod', { clientConfig: testConfig }).catch((caught) => caught);
+    ssm.on(GetParametersByPathCommand).rejects(
+      Object.assign(new Error('not authorized to perform ssm:GetParametersByPath'), {
+        name: 'AccessDeniedException',
+      }),
+    );
+    const error = await readSsmParameters('/shop/prod', { clientConfig: testConfig }).catch(
+      (caught) => caught,
+    );
     expect(error.hint).toMatch(/ssm:GetParametersByPath.*kms:Decrypt/);
   });
 
   it('stops on a NextToken that repeats instead of paging forever', async () => {
     ssm.on(GetParametersByPathCommand).resolves({ Parameters: [], NextToken: 'same' });
-    const error = await readSsmParameters('/shop/prod', { clientConfig: testConfig }).catch((caught) => caught);
+    const error = await readSsmParameters('/shop/prod', { clientConfig: testConfig }).catch(
+      (caught) => caught,
+    );
     expect(error.message).toMatch(/same NextToken twice/);
     expect(ssm.commandCalls(GetParametersByPathCommand)).toHaveLength(2);
   });
@@ -109,7 +124,10 @@ describe("throttling retried by the SDK's own retry strategy (a fake HTTP transp
           response: {
             statusCode: next.status,
             reason: next.status === 200 ? 'OK' : 'Bad Request',
-            headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': `req-${requests.length}` },
+            headers: {
+              'content-type': 'application/x-amz-json-1.1',
+              'x-amzn-requestid': `req-${requests.length}`,
+            },
             body: Buffer.from(JSON.stringify(next.body)),
           },
         };

@@ -1,5 +1,5 @@
-import { ReletanError } from '@reletan/core';
 import type { SSMClientConfig } from '@aws-sdk/client-ssm';
+import { ReletanError } from '@reletan/core';
 import type { LayerEntry } from './layers.js';
 
 /** One AWS SSM parameter as the SSM layer uses it. */
@@ -86,7 +86,7 @@ function ssmError(path: string, error: unknown): ReletanError {
   const attempts = (error as { $metadata?: { attempts?: number } })?.$metadata?.attempts;
   const throttled = /Throttl|TooManyRequests|RequestLimitExceeded|Rate exceeded/i.test(`${name} ${message}`);
   const hint = throttled
-    ? 'SSM kept throttling the requests; retry later, or raise the account\'s Parameter Store throughput'
+    ? "SSM kept throttling the requests; retry later, or raise the account's Parameter Store throughput"
     : /Credential|AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken/i.test(`${name} ${message}`)
       ? 'give the job AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a role) allowed ssm:GetParametersByPath on the path and kms:Decrypt on its key'
       : 'check the path, the region (AWS_REGION or stages.<s>.deploy.region) and the network';

@@ -3,9 +3,46 @@ import fc from 'fast-check';
 
 /** The characters that matter to dotenv and phpdotenv, plus ordinary and non-ASCII ones. */
 export const TRICKY_CHARS = [
-  '#', '$', '{', '}', '=', ' ', ' ', '\t', "'", '"', '`', '\\', '\n', '\r', 'n', 'r', 't', 'a', 'B', '0',
-  '_', '.', ':', '-', '/', '@', '!', '(', ')', 'é', '日', '😀', '\u00a0', '\u2028', '\u2029', '\v', '\f',
-  '\ufeff', 'x', 'export',
+  '#',
+  '$',
+  '{',
+  '}',
+  '=',
+  ' ',
+  ' ',
+  '\t',
+  "'",
+  '"',
+  '`',
+  '\\',
+  '\n',
+  '\r',
+  'n',
+  'r',
+  't',
+  'a',
+  'B',
+  '0',
+  '_',
+  '.',
+  ':',
+  '-',
+  '/',
+  '@',
+  '!',
+  '(',
+  ')',
+  'é',
+  '日',
+  '😀',
+  '\u00a0',
+  '\u2028',
+  '\u2029',
+  '\v',
+  '\f',
+  '\ufeff',
+  'x',
+  'export',
 ];
 
 /** A value made of tricky characters (any string, in practice, that a secret or URL might be). */
@@ -44,17 +81,26 @@ const rawValue = fc.oneof(
 
 /** One line (or, through quotes, several) of a plausible, often broken, .env file. */
 export const envLine = fc.oneof(
-  { weight: 6, arbitrary: fc
-    .record({
-      indent: fc.constantFrom('', ' ', '\t'),
-      exported: fc.constantFrom('', 'export ', 'export  '),
-      key: looseKey,
-      separator: fc.constantFrom('=', ' = ', '= ', ': ', ':'),
-      value: rawValue,
-      comment: fc.constantFrom('', ' # note', '# optional', ' #'),
-    })
-    .map(({ indent, exported, key, separator, value, comment }) => `${indent}${exported}${key}${separator}${value}${comment}`) },
-  { weight: 1, arbitrary: fc.constantFrom('', '# a comment', '   ', 'not an entry', 'export', '=value', '"') },
+  {
+    weight: 6,
+    arbitrary: fc
+      .record({
+        indent: fc.constantFrom('', ' ', '\t'),
+        exported: fc.constantFrom('', 'export ', 'export  '),
+        key: looseKey,
+        separator: fc.constantFrom('=', ' = ', '= ', ': ', ':'),
+        value: rawValue,
+        comment: fc.constantFrom('', ' # note', '# optional', ' #'),
+      })
+      .map(
+        ({ indent, exported, key, separator, value, comment }) =>
+          `${indent}${exported}${key}${separator}${value}${comment}`,
+      ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('', '# a comment', '   ', 'not an entry', 'export', '=value', '"'),
+  },
   { weight: 1, arbitrary: trickyValue },
 );
 

@@ -60,7 +60,11 @@ function table(rows: string[][]): string[] {
  * `reletan env build STAGE`: merge, validate, render and write (atomically, mode 0600). Prints each key
  * with the layer that set it, never a value. A refused build writes nothing.
  */
-export async function buildEnvCommand(context: AppContext, stage: string, options: EnvBuildOptions): Promise<number> {
+export async function buildEnvCommand(
+  context: AppContext,
+  stage: string,
+  options: EnvBuildOptions,
+): Promise<number> {
   const format = options.format ?? 'dotenv';
   const resolution = await resolveStageEnv(context, stage, options.strict);
   warnAll(
@@ -89,7 +93,9 @@ export async function buildEnvCommand(context: AppContext, stage: string, option
   const rows = keys.map(({ key, secret, source, overrode }) => [
     key,
     source,
-    [secret ? 'secret' : '', overrode.length ? `(overrides ${overrode.join(', ')})` : ''].filter(Boolean).join(' '),
+    [secret ? 'secret' : '', overrode.length ? `(overrides ${overrode.join(', ')})` : '']
+      .filter(Boolean)
+      .join(' '),
   ]);
   const summary = options.dryRun
     ? `dry run: would write ${shown} (${format}, ${keys.length} keys, ${bytes} bytes, mode 0600); nothing was written`
@@ -112,7 +118,11 @@ export async function buildEnvCommand(context: AppContext, stage: string, option
 }
 
 /** `reletan env check STAGE`: schema and lint only; every problem names its file:line and key; exit 1 on errors. */
-export async function checkEnvCommand(context: AppContext, stage: string, options: { strict?: boolean }): Promise<number> {
+export async function checkEnvCommand(
+  context: AppContext,
+  stage: string,
+  options: { strict?: boolean },
+): Promise<number> {
   const resolution = await resolveStageEnv(context, stage, options.strict);
   const problems = [
     ...resolution.problems.filter((problem) => problem.severity === 'error'),
@@ -127,7 +137,14 @@ export async function checkEnvCommand(context: AppContext, stage: string, option
       ? `✓ stage ${resolution.stage}: ${keys} keys, no errors${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`
       : `✗ stage ${resolution.stage}: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`;
   context.logger.result(
-    { stage: resolution.stage, ok: errors === 0, errors, warnings, keys, problems: problems.map(problemJson) },
+    {
+      stage: resolution.stage,
+      ok: errors === 0,
+      errors,
+      warnings,
+      keys,
+      problems: problems.map(problemJson),
+    },
     [...problems.map((problem) => `${problem.severity} ${formatProblem(problem)}`), verdict].join('\n'),
   );
   return errors === 0 ? 0 : 1;
@@ -161,7 +178,11 @@ export async function diffEnvCommand(context: AppContext, stageA: string, stageB
   );
   section(
     'differing',
-    diff.differing.map((entry) => [entry.key, `${show(entry.a)} → ${show(entry.b)}`, entry.secret ? 'secret (salted hash)' : '']),
+    diff.differing.map((entry) => [
+      entry.key,
+      `${show(entry.a)} → ${show(entry.b)}`,
+      entry.secret ? 'secret (salted hash)' : '',
+    ]),
   );
   lines.push(`same: ${diff.same.length} key${diff.same.length === 1 ? '' : 's'}`);
   context.logger.result(
@@ -192,7 +213,10 @@ export async function explainEnvCommand(context: AppContext, stage: string, key:
   } else {
     rows.push(['example', 'not listed']);
   }
-  lines.push(...table(rows), ...explained.problems.map((problem) => `${problem.severity} ${formatProblem(problem)}`));
+  lines.push(
+    ...table(rows),
+    ...explained.problems.map((problem) => `${problem.severity} ${formatProblem(problem)}`),
+  );
   context.logger.result(explained, lines.join('\n'));
   return 0;
 }
