@@ -50,7 +50,7 @@ export function createProgram(): Command {
         .choices(['dotenv', 'json', 'shell', 'eb'])
         .default('dotenv'),
     )
-    .option('--strict', 'keys missing from the example file are errors')
+    .option('--strict', 'keys the example file does not list are errors')
     .option('--dry-run', 'check and print what would be written, write nothing')
     .action(
       lazyAction(async (context, args, options) =>
@@ -61,7 +61,7 @@ export function createProgram(): Command {
     .command('check')
     .description("check a stage's layers against the example file and lint them; exit 1 on errors")
     .argument('<stage>', 'the stage')
-    .option('--strict', 'keys missing from the example file are errors')
+    .option('--strict', 'keys the example file does not list are errors')
     .action(
       lazyAction(async (context, args, options) =>
         (await import('./commands/env.js')).checkEnvCommand(context, String(args[0]), options),

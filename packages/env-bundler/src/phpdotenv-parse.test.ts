@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { envFile } from '../test/arbitraries.js';
-import { phpDotenvParse } from '../test/phpdotenv-oracle.js';
+import { phpDotenvParse, requirePhpDotenv } from '../test/phpdotenv-oracle.js';
 import { dependsOnEnvironment, parsePhpDotenv } from './phpdotenv-parse.js';
 
 const values = (content: string) => {
@@ -51,6 +51,23 @@ describe("phpdotenv's rules (what Laravel reads)", () => {
     expect(dependsOnEnvironment(entry('A="$HOME"'))).toBe(false);
     expect(dependsOnEnvironment(entry("A='${HOME}'"))).toBe(false);
     expect(dependsOnEnvironment(entry('A="\\${HOME}"'))).toBe(false);
+  });
+
+  it('fails (never skips) saying how to install php and phpdotenv when either is missing', () => {
+    const saved = { PATH: process.env.PATH, PHPDOTENV_AUTOLOAD: process.env.PHPDOTENV_AUTOLOAD };
+    try {
+      process.env.PHPDOTENV_AUTOLOAD = '/nonexistent/vendor/autoload.php';
+      expect(() => requirePhpDotenv()).toThrow(/apt-get install php-cli php-vlucas-phpdotenv/);
+      process.env.PATH = '/nonexistent';
+      expect(() => requirePhpDotenv()).toThrow(
+        /php is not installed.*apt-get install php-cli php-vlucas-phpdotenv/,
+      );
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 
   it('equals the real phpdotenv on generated files (batches of 40 per php process)', async () => {

@@ -33,7 +33,7 @@ export interface ResolveEnvOptions {
   /** A config already loaded (the CLI passes its own). @default loadConfig({ cwd }) */
   config?: LoadedConfig;
   sources?: EnvSources;
-  /** Keys missing from the example file are errors instead of warnings. @default false */
+  /** Keys the example file does not list are errors instead of warnings. @default false */
   strict?: boolean;
   /** Called with every value read from a secret layer, before anything else happens (pass `logger.secret`). @default none */
   onSecret?: (value: string) => void;

@@ -116,8 +116,10 @@ describe("throttling retried by the SDK's own retry strategy (a fake HTTP transp
       { status: 200, body: { Parameters: [{ Name: '/shop/prod/B', Type: 'SecureString', Value: 'two' }] } },
     ];
     const requestHandler = {
-      async handle(request: { headers: Record<string, string>; body: string }) {
-        requests.push({ target: request.headers['x-amz-target'] ?? '', body: JSON.parse(request.body) });
+      async handle(request: { headers: Record<string, string>; body: string | Uint8Array }) {
+        const text =
+          typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('utf8');
+        requests.push({ target: request.headers['x-amz-target'] ?? '', body: JSON.parse(text) });
         const next = responses.shift();
         if (!next) throw new Error('unexpected request');
         return {

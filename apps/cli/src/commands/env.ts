@@ -38,6 +38,9 @@ async function resolveStageEnv(context: AppContext, stage: string, strict = fals
       // The one slow layer: say what we wait for.
       ssm: (where) => {
         context.logger.progress(`reading SSM parameters under ${where}`);
+        // The SDK warns on Node < 22 about its releases from 2027 on; reletan pins a release that
+        // supports Node 20, so in our own process the notice is noise in every CI log.
+        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
         return readSsmParameters(where, region ? { region } : {});
       },
     },
