@@ -1,7 +1,7 @@
 // `pnpm demo`: reletan on a throwaway project, end to end, with what exists today.
 // Everything happens in a temporary directory: a real git repository with a bare "origin".
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,32 @@ async function startFakeGitHub(options) {
     worker.once('error', reject);
   });
   return { url, close: () => worker.terminate() };
+}
+
+/**
+ * A stand-in for AWS SSM on 127.0.0.1, in a child process (the bins run synchronously): it answers
+ * GetParametersByPath one parameter per page, so the real AWS SDK inside reletan follows NextToken.
+ */
+async function startFakeSsm(parameters) {
+  const code = `
+    const parameters = ${JSON.stringify(parameters)};
+    require('node:http').createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        const index = Number(JSON.parse(body).NextToken ?? 0);
+        const page = { Parameters: parameters.slice(index, index + 1) };
+        if (index + 1 < parameters.length) page.NextToken = String(index + 1);
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        response.end(JSON.stringify(page));
+      });
+    }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (chunk) => resolve(String(chunk).trim()));
+    child.once('exit', (exitCode) => reject(new Error(`the SSM stand-in exited ${exitCode}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
 }
 
 try {
@@ -198,6 +224,69 @@ try {
     run('reletan', ['automerge', 'https://github.com/acme/shop/pull/42'], { expect: 2 });
   } finally {
     await github.close();
+  }
+
+  section('reletan env: committed and secret layers merged into one .env (a local stand-in plays AWS SSM)');
+  const ssm = await startFakeSsm([
+    { Name: '/shop/prod/API_TOKEN', Type: 'SecureString', Value: 'demo-api-t0ken' },
+    { Name: '/shop/prod/mail/MAILGUN_SECRET', Type: 'SecureString', Value: 'demo-mailgun#secret' },
+  ]);
+  try {
+    const env = {
+      PROD_DB_PASSWORD: `demo-pa55 "word" $1`,
+      AWS_ENDPOINT_URL_SSM: ssm.url,
+      AWS_ACCESS_KEY_ID: 'AKIADEMO',
+      AWS_SECRET_ACCESS_KEY: 'demo',
+      AWS_REGION: 'ap-northeast-1',
+    };
+    writeFileSync(
+      path.join(project, 'reletan.config.json'),
+      `${JSON.stringify(
+        {
+          stages: {
+            dev: { branch: 'develop' },
+            prod: {
+              tag: 'v*',
+              env: { secretEnv: { DB_PASSWORD: 'PROD_DB_PASSWORD' }, ssmPath: '/shop/prod' },
+            },
+          },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    const files = {
+      '.env.example':
+        'APP_NAME=\nAPP_URL=\nAPP_DEBUG=\nDB_PASSWORD=\nAPI_TOKEN=\nMAILGUN_SECRET=\nCACHE_PREFIX= # optional\n',
+      '.env.visible': 'APP_NAME="Shop #1"\nAPP_URL=http://localhost\nAPP_DEBUG=true\n',
+      '.env.prod.visible': 'APP_URL=https://shop.example\nAPP_DEBUG=false\n',
+      '.env.dev.visible': 'APP_URL=http://dev.shop.example\n',
+      '.env.dev.secret': 'DB_PASSWORD=dev-db-pass\nAPI_TOKEN=dev-api-token\nMAILGUN_SECRET=dev-mailgun-key\n',
+    };
+    for (const [name, content] of Object.entries(files)) writeFileSync(path.join(project, name), content);
+    console.log(`  wrote ${Object.keys(files).join(', ')}; prod's DB_PASSWORD comes from $PROD_DB_PASSWORD`);
+    run('reletan', ['env', 'check', 'prod'], { env });
+    run('reletan', ['env', 'build', 'prod', '--dry-run'], { env });
+    run('reletan', ['env', 'build', 'prod'], { env });
+    const written = path.join(project, '.env');
+    console.log(
+      `\n  .env, mode ${(statSync(written).mode & 0o777).toString(8)} (demo values; reletan itself never prints them):`,
+    );
+    console.log(readFileSync(written, 'utf8').trimEnd().replace(/^/gm, '    '));
+    run('reletan', ['env', 'explain', 'prod', 'APP_URL'], { env });
+    run('reletan', ['env', 'diff', 'dev', 'prod'], { env });
+
+    section('a secret in a committed file is refused, naming both files; the old .env stays as it was');
+    writeFileSync(
+      path.join(project, '.env.prod.visible'),
+      'APP_URL=https://shop.example\nAPP_DEBUG=false\nAPI_TOKEN=oops\n',
+    );
+    run('reletan', ['env', 'build', 'prod'], { env, expect: 1 });
+    console.log(
+      `  .env unchanged: ${readFileSync(written, 'utf8').includes('APP_DEBUG=false') ? 'yes' : 'NO'}`,
+    );
+  } finally {
+    ssm.stop();
   }
 
   console.log(`\ndemo finished: every step above ran for real, in ${root} (now removed)`);

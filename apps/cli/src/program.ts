@@ -35,6 +35,61 @@ export function createProgram(): Command {
       ),
     );
 
+  const env = program
+    .command('env')
+    .description('merge committed and secret .env layers into one validated file; check, compare, explain');
+  env
+    .command('build')
+    .description(
+      "merge, validate and write a stage's env (atomically, mode 0600); prints keys and layers, never values",
+    )
+    .argument('<stage>', 'the stage (a key of "stages" in the config)')
+    .option('--out <file>', 'the file to write (default: the stage\'s env.out, ".env")')
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['dotenv', 'json', 'shell', 'eb'])
+        .default('dotenv'),
+    )
+    .option('--strict', 'keys the example file does not list are errors')
+    .option('--dry-run', 'check and print what would be written, write nothing')
+    .action(
+      lazyAction(async (context, args, options) =>
+        (await import('./commands/env.js')).buildEnvCommand(context, String(args[0]), options),
+      ),
+    );
+  env
+    .command('check')
+    .description("check a stage's layers against the example file and lint them; exit 1 on errors")
+    .argument('<stage>', 'the stage')
+    .option('--strict', 'keys the example file does not list are errors')
+    .action(
+      lazyAction(async (context, args, options) =>
+        (await import('./commands/env.js')).checkEnvCommand(context, String(args[0]), options),
+      ),
+    );
+  env
+    .command('diff')
+    .description(
+      'keys only in one stage, and keys whose values differ (secret values as short salted hashes)',
+    )
+    .argument('<stageA>', 'the first stage')
+    .argument('<stageB>', 'the second stage')
+    .action(
+      lazyAction(async (context, args) =>
+        (await import('./commands/env.js')).diffEnvCommand(context, String(args[0]), String(args[1])),
+      ),
+    );
+  env
+    .command('explain')
+    .description('which layer set a key in a stage, and what it overrode (never the value)')
+    .argument('<stage>', 'the stage')
+    .argument('<key>', 'the key, e.g. DB_PASSWORD')
+    .action(
+      lazyAction(async (context, args) =>
+        (await import('./commands/env.js')).explainEnvCommand(context, String(args[0]), String(args[1])),
+      ),
+    );
+
   program
     .command('init')
     .description(

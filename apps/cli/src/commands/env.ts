@@ -1,0 +1,225 @@
+import path from 'node:path';
+import { type AppContext, displayPath, resolveStage, usageError } from '@reletan/core';
+import {
+  assertBuildable,
+  describeSource,
+  diffEnv,
+  type EnvFormat,
+  type EnvProblem,
+  type EnvResolution,
+  explainKey,
+  formatProblem,
+  keyProblem,
+  readSsmParameters,
+  renderEnv,
+  resolveEnv,
+  unwritableDotenvProblems,
+  writeEnvFile,
+} from '@reletan/env-bundler';
+
+export interface EnvBuildOptions {
+  out?: string;
+  format?: EnvFormat;
+  dryRun?: boolean;
+  strict?: boolean;
+}
+
+/** Reads and merges a stage's layers, every secret registered with the logger as soon as it is read. */
+async function resolveStageEnv(context: AppContext, stage: string, strict = false): Promise<EnvResolution> {
+  const config = await context.loadConfig({ required: true });
+  const region = resolveStage(config.config, stage).deploy?.region;
+  return resolveEnv({
+    stage,
+    cwd: context.cwd,
+    config,
+    strict,
+    sources: {
+      env: context.env,
+      // The one slow layer: say what we wait for.
+      ssm: (where) => {
+        context.logger.progress(`reading SSM parameters under ${where}`);
+        // The SDK warns on Node < 22 about its releases from 2027 on; reletan pins a release that
+        // supports Node 20, so in our own process the notice is noise in every CI log.
+        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+        return readSsmParameters(where, region ? { region } : {});
+      },
+    },
+    onSecret: (value) => context.logger.secret(value),
+  });
+}
+
+const problemJson = (problem: EnvProblem) => ({ ...problem });
+
+function warnAll(context: AppContext, problems: readonly EnvProblem[]): void {
+  for (const problem of problems) context.logger.warn(formatProblem(problem));
+}
+
+function table(rows: string[][]): string[] {
+  const width = Math.max(0, ...rows.map((row) => row[0]?.length ?? 0));
+  return rows.map(([first = '', ...rest]) => `  ${[first.padEnd(width), ...rest].join('  ')}`.trimEnd());
+}
+
+/**
+ * `reletan env build STAGE`: merge, validate, render and write (atomically, mode 0600). Prints each key
+ * with the layer that set it, never a value. A refused build writes nothing.
+ */
+export async function buildEnvCommand(
+  context: AppContext,
+  stage: string,
+  options: EnvBuildOptions,
+): Promise<number> {
+  const format = options.format ?? 'dotenv';
+  const resolution = await resolveStageEnv(context, stage, options.strict);
+  warnAll(
+    context,
+    resolution.problems.filter((problem) => problem.severity === 'warning'),
+  );
+  const built = assertBuildable(resolution);
+  if (format !== 'dotenv' && options.out === undefined) {
+    throw usageError('ENV_OUT_REQUIRED', `--format ${format} needs --out FILE`, {
+      hint: `reletan never prints secret values, so the ${format} output goes to a file: add --out FILE`,
+    });
+  }
+  const out = options.out === undefined ? built.out : path.resolve(context.cwd, options.out);
+  const rendered = renderEnv(built.values, { format, stage: built.stage });
+  for (const warning of rendered.warnings) context.logger.warn(warning);
+  const bytes = Buffer.byteLength(rendered.content, 'utf8');
+  if (!options.dryRun) await writeEnvFile(out, rendered.content);
+
+  const shown = displayPath(context.cwd, out);
+  const keys = Object.values(built.provenance).map((record) => ({
+    key: record.key,
+    secret: record.secret,
+    source: describeSource(record.source),
+    overrode: record.overrode.map(describeSource),
+  }));
+  const rows = keys.map(({ key, secret, source, overrode }) => [
+    key,
+    source,
+    [secret ? 'secret' : '', overrode.length ? `(overrides ${overrode.join(', ')})` : '']
+      .filter(Boolean)
+      .join(' '),
+  ]);
+  const summary = options.dryRun
+    ? `dry run: would write ${shown} (${format}, ${keys.length} keys, ${bytes} bytes, mode 0600); nothing was written`
+    : `wrote ${shown} (${format}, ${keys.length} keys, ${bytes} bytes, mode 0600)`;
+  context.logger.result(
+    {
+      stage: built.stage,
+      format,
+      out,
+      dryRun: options.dryRun === true,
+      written: !options.dryRun,
+      bytes,
+      keys,
+      layers: built.layers,
+      warnings: [...built.warnings.map(problemJson), ...rendered.warnings.map((message) => ({ message }))],
+    },
+    [`stage ${built.stage}: ${keys.length} keys`, ...table(rows), summary].join('\n'),
+  );
+  return 0;
+}
+
+/** `reletan env check STAGE`: schema and lint only; every problem names its file:line and key; exit 1 on errors. */
+export async function checkEnvCommand(
+  context: AppContext,
+  stage: string,
+  options: { strict?: boolean },
+): Promise<number> {
+  const resolution = await resolveStageEnv(context, stage, options.strict);
+  const problems = [
+    ...resolution.problems.filter((problem) => problem.severity === 'error'),
+    ...unwritableDotenvProblems(resolution.values, resolution.provenance),
+    ...resolution.problems.filter((problem) => problem.severity === 'warning'),
+  ];
+  const errors = problems.filter((problem) => problem.severity === 'error').length;
+  const warnings = problems.length - errors;
+  const keys = Object.keys(resolution.values).length;
+  const verdict =
+    errors === 0
+      ? `✓ stage ${resolution.stage}: ${keys} keys, no errors${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`
+      : `✗ stage ${resolution.stage}: ${errors} error${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`;
+  context.logger.result(
+    {
+      stage: resolution.stage,
+      ok: errors === 0,
+      errors,
+      warnings,
+      keys,
+      problems: problems.map(problemJson),
+    },
+    [...problems.map((problem) => `${problem.severity} ${formatProblem(problem)}`), verdict].join('\n'),
+  );
+  return errors === 0 ? 0 : 1;
+}
+
+/** `reletan env diff A B`: keys only in A, only in B, and differing; secret values as short salted hashes. */
+export async function diffEnvCommand(context: AppContext, stageA: string, stageB: string): Promise<number> {
+  const a = await resolveStageEnv(context, stageA);
+  const b = await resolveStageEnv(context, stageB);
+  for (const side of [a, b]) {
+    const errors = side.problems.filter((problem) => problem.severity === 'error').length;
+    if (errors) {
+      context.logger.warn(
+        `stage ${side.stage} has ${errors} problem${errors === 1 ? '' : 's'} (run "reletan env check ${side.stage}"); compared as merged anyway`,
+      );
+    }
+  }
+  const diff = diffEnv(a, b);
+  const show = (side: { value?: string; hash?: string }) => side.hash ?? JSON.stringify(side.value);
+  const lines = [`env diff ${diff.a} → ${diff.b}`];
+  const section = (title: string, rows: string[][]) => {
+    if (rows.length) lines.push(`${title}:`, ...table(rows));
+  };
+  section(
+    `only in ${diff.a}`,
+    diff.onlyInA.map((entry) => [entry.key, entry.source, entry.secret ? 'secret' : '']),
+  );
+  section(
+    `only in ${diff.b}`,
+    diff.onlyInB.map((entry) => [entry.key, entry.source, entry.secret ? 'secret' : '']),
+  );
+  section(
+    'differing',
+    diff.differing.map((entry) => [
+      entry.key,
+      `${show(entry.a)} → ${show(entry.b)}`,
+      entry.secret ? 'secret (salted hash)' : '',
+    ]),
+  );
+  lines.push(`same: ${diff.same.length} key${diff.same.length === 1 ? '' : 's'}`);
+  context.logger.result(
+    { ...diff, identical: !diff.onlyInA.length && !diff.onlyInB.length && !diff.differing.length },
+    lines.join('\n'),
+  );
+  return 0;
+}
+
+/** `reletan env explain STAGE KEY`: the layer that set the key and what it overrode; never the value. */
+export async function explainEnvCommand(context: AppContext, stage: string, key: string): Promise<number> {
+  const reason = keyProblem(key);
+  if (reason) throw usageError('ENV_KEY_INVALID', `"${key}" is ${reason}`, { input: { key } });
+  const explained = explainKey(await resolveStageEnv(context, stage), key);
+  const lines = [
+    explained.set
+      ? `${key} in stage ${explained.stage}${explained.secret ? ' (secret: value not shown)' : ''}`
+      : `${key} in stage ${explained.stage}: no layer sets it`,
+  ];
+  const rows: string[][] = [];
+  if (explained.source) rows.push(['set by', explained.source.description]);
+  for (const earlier of [...explained.overrode].reverse()) rows.push(['overrode', earlier.description]);
+  if (explained.schema) {
+    rows.push([
+      'example',
+      `${explained.schema.file}:${explained.schema.line} (${explained.schema.optional ? 'optional' : 'required'})`,
+    ]);
+  } else {
+    rows.push(['example', 'not listed']);
+  }
+  lines.push(
+    ...table(rows),
+    ...explained.problems.map((problem) => `${problem.severity} ${formatProblem(problem)}`),
+  );
+  context.logger.result(explained, lines.join('\n'));
+  return 0;
+}

@@ -1,0 +1,422 @@
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeTempDir, runNodeScript, type TempDir } from '@reletan/core/testing';
+import dotenv from 'dotenv';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+/** Values that must never be printed, one from each kind of secret layer. */
+const SECRETS = {
+  secretFile: 'Sf-7qL2#mZp9 x',
+  stageSecretFile: "st4ge's-secret",
+  env: 'env-Pa55w0rd!$HOME',
+  ssm: 'ssm-Decrypted-9xQ',
+  ssmOther: 'ssm-Second-Page-4kT',
+};
+
+/**
+ * A local stand-in for AWS SSM, speaking its JSON protocol: GetParametersByPath in pages of one, so the
+ * real SDK (pointed here with AWS_ENDPOINT_URL_SSM) follows NextToken. It records what it was asked.
+ */
+let ssmServer: Server;
+let ssmUrl: string;
+const ssmRequests: Record<string, unknown>[] = [];
+beforeAll(async () => {
+  const parameters = [
+    { Name: '/shop/prod/API_TOKEN', Type: 'SecureString', Value: SECRETS.ssm },
+    { Name: '/shop/prod/mail/MAILGUN_SECRET', Type: 'SecureString', Value: SECRETS.ssmOther },
+  ];
+  ssmServer = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      const input = JSON.parse(body) as { NextToken?: string };
+      ssmRequests.push({ target: request.headers['x-amz-target'], ...input });
+      const index = input.NextToken ? Number(input.NextToken) : 0;
+      const page = {
+        Parameters: parameters.slice(index, index + 1),
+        ...(index + 1 < parameters.length ? { NextToken: String(index + 1) } : {}),
+      };
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'local' });
+      response.end(JSON.stringify(page));
+    });
+  });
+  await new Promise<void>((resolve) => ssmServer.listen(0, '127.0.0.1', resolve));
+  ssmUrl = `http://127.0.0.1:${(ssmServer.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => ssmServer.close(resolve));
+});
+
+let dir: TempDir;
+beforeEach(async () => {
+  dir = await makeTempDir('reletan-env-cli-');
+  ssmRequests.length = 0;
+});
+afterEach(async () => {
+  await dir.cleanup();
+});
+
+const baseEnv = () => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  PROD_DB_PASSWORD: SECRETS.env,
+  AWS_ENDPOINT_URL_SSM: ssmUrl,
+  AWS_ACCESS_KEY_ID: 'AKIALOCALTEST',
+  AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+  AWS_REGION: 'ap-northeast-1',
+});
+
+const reletan = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runNodeScript(bin, args, { cwd: dir.path, env: { ...baseEnv(), ...env } });
+
+async function files(entries: Record<string, string>) {
+  for (const [name, content] of Object.entries(entries)) await writeFile(path.join(dir.path, name), content);
+}
+
+async function project(options: { ssm?: boolean } = {}) {
+  await files({
+    'reletan.config.json': JSON.stringify({
+      stages: {
+        dev: {},
+        prod: {
+          env: {
+            secretEnv: { DB_PASSWORD: 'PROD_DB_PASSWORD' },
+            ...(options.ssm ? { ssmPath: '/shop/prod' } : {}),
+          },
+        },
+      },
+    }),
+    '.env.example': [
+      'APP_NAME=',
+      'APP_URL=',
+      'DB_PASSWORD=',
+      'MAIL_PASSWORD=',
+      'STRIPE_SECRET=',
+      ...(options.ssm ? ['API_TOKEN=', 'MAILGUN_SECRET='] : []),
+      'CACHE_PREFIX= # optional',
+      '',
+    ].join('\n'),
+    '.env.visible': 'APP_NAME="My Shop"\nAPP_URL=http://localhost\n',
+    '.env.prod.visible': 'APP_URL=https://shop.example\n',
+    '.env.dev.visible': 'APP_URL=http://dev.shop.example\n',
+    '.env.secret': `MAIL_PASSWORD='${SECRETS.secretFile}'\nSTRIPE_SECRET=dev-stripe\n`,
+    '.env.prod.secret': `STRIPE_SECRET="${SECRETS.stageSecretFile}"\n`,
+    '.env.dev.secret': 'DB_PASSWORD=dev-db\n',
+  });
+}
+
+function expectNoSecret(...outputs: string[]) {
+  const all = outputs.join('\n');
+  for (const secret of Object.values(SECRETS)) expect(all).not.toContain(secret);
+}
+
+describe('env build', () => {
+  it('writes the merged .env (mode 0600) and prints each key with its layer', async () => {
+    await project();
+    const result = await reletan(['env', 'build', 'prod']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}APP_URL +\.env\.prod\.visible:1 +\(overrides \.env\.visible:2\)$/m);
+    expect(result.stdout).toMatch(/^ {2}DB_PASSWORD +env PROD_DB_PASSWORD +secret$/m);
+    expect(result.stdout).toMatch(
+      /^ {2}STRIPE_SECRET +\.env\.prod\.secret:1 +secret \(overrides \.env\.secret:2\)$/m,
+    );
+    expect(result.stdout).toMatch(/^wrote \.env \(dotenv, 5 keys, \d+ bytes, mode 0600\)$/m);
+    const written = await readFile(path.join(dir.path, '.env'), 'utf8');
+    expect(dotenv.parse(written)).toEqual({
+      APP_NAME: 'My Shop',
+      APP_URL: 'https://shop.example',
+      DB_PASSWORD: SECRETS.env,
+      MAIL_PASSWORD: SECRETS.secretFile,
+      STRIPE_SECRET: SECRETS.stageSecretFile,
+    });
+    expect((await stat(path.join(dir.path, '.env'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('reads SSM parameters under the stage path, every page, through the real AWS SDK', async () => {
+    await project({ ssm: true });
+    const result = await reletan(['env', 'build', 'prod', '--json']);
+    expect(result.exitCode).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.keys.filter((key: { source: string }) => key.source.startsWith('ssm '))).toEqual([
+      { key: 'API_TOKEN', secret: true, source: 'ssm /shop/prod/API_TOKEN', overrode: [] },
+      { key: 'MAILGUN_SECRET', secret: true, source: 'ssm /shop/prod/mail/MAILGUN_SECRET', overrode: [] },
+    ]);
+    expect(ssmRequests).toEqual([
+      {
+        target: 'AmazonSSM.GetParametersByPath',
+        Path: '/shop/prod',
+        Recursive: true,
+        WithDecryption: true,
+        MaxResults: 10,
+      },
+      {
+        target: 'AmazonSSM.GetParametersByPath',
+        Path: '/shop/prod',
+        Recursive: true,
+        WithDecryption: true,
+        MaxResults: 10,
+        NextToken: '1',
+      },
+    ]);
+    const written = dotenv.parse(await readFile(path.join(dir.path, '.env'), 'utf8'));
+    expect(written.API_TOKEN).toBe(SECRETS.ssm);
+    expect(written.MAILGUN_SECRET).toBe(SECRETS.ssmOther);
+  });
+
+  it('never prints a secret value: human, JSON, dry run, verbose, check, diff, explain, and refusals', async () => {
+    await project({ ssm: true });
+    const runs = [
+      await reletan(['env', 'build', 'prod']),
+      await reletan(['env', 'build', 'prod', '--json']),
+      await reletan(['env', 'build', 'prod', '--dry-run', '--verbose']),
+      await reletan(['env', 'build', 'prod', '--format', 'json', '--out', 'env.json', '--json']),
+      await reletan(['env', 'check', 'prod', '--json']),
+      await reletan(['env', 'diff', 'dev', 'prod']),
+      await reletan(['env', 'diff', 'dev', 'prod', '--json']),
+      await reletan(['env', 'explain', 'prod', 'MAIL_PASSWORD', '--json']),
+      await reletan(['env', 'explain', 'prod', 'API_TOKEN']),
+    ];
+    for (const run of runs) expect(run.exitCode).toBe(0);
+    // Refusals: a secret in a visible file too, and a secret no .env spelling can hold.
+    await files({
+      '.env.prod.visible': `APP_URL=https://shop.example\nSTRIPE_SECRET='${SECRETS.stageSecretFile}'\n`,
+    });
+    runs.push(await reletan(['env', 'build', 'prod', '--verbose']));
+    runs.push(await reletan(['env', 'build', 'prod', '--json']));
+    runs.push(await reletan(['env', 'check', 'prod']));
+    await project({ ssm: true });
+    runs.push(
+      await reletan(['env', 'build', 'prod', '--verbose'], { PROD_DB_PASSWORD: `${SECRETS.env}'"\n` }),
+    );
+    for (const run of runs.slice(-4)) expect(run.exitCode).toBe(1);
+    for (const run of runs) expectNoSecret(run.stdout, run.stderr);
+    expect(runs.at(-1)?.stderr).toContain('DB_PASSWORD: cannot be written safely as dotenv');
+  });
+
+  it('refuses a build with problems, exit 1, naming file:line and key, and writes nothing', async () => {
+    await project();
+    await files({ '.env': 'OLD=1\n', '.env.prod.visible': 'APP_URL=a\nAPP_URL=b\n' });
+    const result = await reletan(['env', 'build', 'prod']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(
+      'error .env.prod.visible:2: APP_URL is defined twice in .env.prod.visible: line 1 and line 2 (stage prod)',
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(await readFile(path.join(dir.path, '.env'), 'utf8')).toBe('OLD=1\n');
+    // No temporary file left behind either.
+    expect((await readdir(dir.path)).sort()).toEqual(
+      [
+        '.env',
+        '.env.dev.secret',
+        '.env.dev.visible',
+        '.env.example',
+        '.env.prod.secret',
+        '.env.prod.visible',
+        '.env.secret',
+        '.env.visible',
+        'reletan.config.json',
+      ].sort(),
+    );
+  });
+
+  it('refuses a value that cannot be written safely, naming the key, and writes nothing', async () => {
+    await project();
+    const result = await reletan(['env', 'build', 'prod', '--json'], {
+      PROD_DB_PASSWORD: `it's "both"\nquotes`,
+    });
+    expect(result.exitCode).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      error: { code: 'ENV_VALUE_UNWRITABLE', input: { key: 'DB_PASSWORD' } },
+    });
+    await expect(stat(path.join(dir.path, '.env'))).rejects.toThrow();
+  });
+
+  it('prints the plan and writes nothing with --dry-run', async () => {
+    await project();
+    const result = await reletan(['env', 'build', 'prod', '--dry-run']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(
+      /^dry run: would write \.env \(dotenv, 5 keys, \d+ bytes, mode 0600\); nothing was written$/m,
+    );
+    await expect(stat(path.join(dir.path, '.env'))).rejects.toThrow();
+  });
+
+  it('writes --format json, shell and eb to --out, and refuses them without --out (exit 2)', async () => {
+    await project();
+    expect(
+      (await reletan(['env', 'build', 'prod', '--format', 'json', '--out', 'out/env.json'])).exitCode,
+    ).toBe(0);
+    expect(JSON.parse(await readFile(path.join(dir.path, 'out/env.json'), 'utf8')).DB_PASSWORD).toBe(
+      SECRETS.env,
+    );
+    expect((await reletan(['env', 'build', 'prod', '--format', 'shell', '--out', 'env.sh'])).exitCode).toBe(
+      0,
+    );
+    expect(await readFile(path.join(dir.path, 'env.sh'), 'utf8')).toContain(
+      "export STRIPE_SECRET='st4ge'\\''s-secret'\n",
+    );
+    expect((await reletan(['env', 'build', 'prod', '--format', 'eb', '--out', 'eb.json'])).exitCode).toBe(0);
+    expect(JSON.parse(await readFile(path.join(dir.path, 'eb.json'), 'utf8'))[0]).toEqual({
+      Namespace: 'aws:elasticbeanstalk:application:environment',
+      OptionName: 'APP_NAME',
+      Value: 'My Shop',
+    });
+    const missing = await reletan(['env', 'build', 'prod', '--format', 'json']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('--format json needs --out FILE');
+    expect((await reletan(['env', 'build', 'prod', '--format', 'yaml'])).exitCode).toBe(2);
+  });
+
+  it('refuses eb output above 4096 bytes, exit 1, writing nothing', async () => {
+    await project();
+    const big = Array.from({ length: 20 }, (_, index) => `BIG_${index}=${'x'.repeat(240)}`).join('\n');
+    await files({ '.env.prod.visible': `APP_URL=https://shop.example\n${big}\n` });
+    const result = await reletan(['env', 'build', 'prod', '--format', 'eb', '--out', 'eb.json']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(
+      /the environment properties take \d+ bytes as key=value strings; Elastic Beanstalk allows 4096/,
+    );
+    await expect(stat(path.join(dir.path, 'eb.json'))).rejects.toThrow();
+  });
+
+  it('exits 2 for an unknown stage, naming the known ones', async () => {
+    await project();
+    const result = await reletan(['env', 'build', 'staging']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('unknown stage "staging"');
+  });
+
+  it('is listed in --help, which loads neither the env bundler nor any SDK', async () => {
+    const log = path.join(dir.path, 'imports.log');
+    for (const args of [['--help'], ['env', '--help'], ['env', 'build', '--help']]) {
+      await writeFile(log, '');
+      const result = await runNodeScript(bin, args, {
+        cwd: dir.path,
+        env: { PATH: process.env.PATH, RELETAN_IMPORT_LOG: log },
+        nodeArgs: ['--import', fileURLToPath(new URL('../test/record-imports.mjs', import.meta.url))],
+      });
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain(args.length === 1 ? 'env' : 'build');
+      const loaded = (await readFile(log, 'utf8')).split('\n');
+      expect(loaded.filter((url) => /env-bundler|dotenv|@aws-sdk|\/commands\//.test(url))).toEqual([]);
+    }
+  });
+
+  it('loads no AWS SDK for a stage without an SSM path', async () => {
+    await project();
+    const log = path.join(dir.path, 'imports.log');
+    await writeFile(log, '');
+    const result = await runNodeScript(bin, ['env', 'build', 'prod', '--dry-run'], {
+      cwd: dir.path,
+      env: { ...baseEnv(), RELETAN_IMPORT_LOG: log },
+      nodeArgs: ['--import', fileURLToPath(new URL('../test/record-imports.mjs', import.meta.url))],
+    });
+    expect(result.exitCode).toBe(0);
+    const loaded = (await readFile(log, 'utf8')).split('\n');
+    expect(loaded.some((url) => url.includes('/env-bundler/dist/'))).toBe(true);
+    expect(loaded.filter((url) => url.includes('@aws-sdk'))).toEqual([]);
+  });
+});
+
+describe('env check', () => {
+  it('exits 0 with warnings, naming file:line and key', async () => {
+    await project();
+    await files({ '.env.prod.visible': 'APP_URL=https://shop.example\nLEGACY_API_TOKEN=abc123\n' });
+    const result = await reletan(['env', 'check', 'prod']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(
+      'warning .env.prod.visible:2: LEGACY_API_TOKEN is in a committed file but its name looks like a secret',
+    );
+    expect(result.stdout).toContain(
+      'warning .env.prod.visible:2: LEGACY_API_TOKEN (.env.prod.visible:2) is not in .env.example',
+    );
+    expect(result.stdout).toMatch(/✓ stage prod: 6 keys, no errors, 2 warnings$/m);
+  });
+
+  it('exits 1 on errors, and --strict makes unknown keys errors', async () => {
+    await project();
+    await files({ '.env.prod.visible': 'APP_URL=https://shop.example\nEXTRA=1\n' });
+    expect((await reletan(['env', 'check', 'prod'])).exitCode).toBe(0);
+    const strict = await reletan(['env', 'check', 'prod', '--strict', '--json']);
+    expect(strict.exitCode).toBe(1);
+    expect(JSON.parse(strict.stdout)).toMatchObject({
+      ok: false,
+      errors: 1,
+      problems: [
+        { severity: 'error', code: 'ENV_SCHEMA_EXTRA_KEY', key: 'EXTRA', file: '.env.prod.visible', line: 2 },
+      ],
+    });
+  });
+
+  it('reports a missing required key at its line in the example', async () => {
+    await project();
+    const result = await reletan(['env', 'check', 'prod'], { PROD_DB_PASSWORD: undefined });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(
+      'error .env.example:3: DB_PASSWORD is required by .env.example but no layer sets it',
+    );
+    expect(result.stdout).toContain(
+      'error DB_PASSWORD: the environment variable PROD_DB_PASSWORD is not set',
+    );
+  });
+
+  it('reports a value no .env spelling can hold, at the line that set it', async () => {
+    await project();
+    await files({ '.env.prod.secret': `STRIPE_SECRET=\`it's "x" y\`\n` });
+    const result = await reletan(['env', 'check', 'prod']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(
+      'error .env.prod.secret:1: STRIPE_SECRET cannot be written to a .env safely',
+    );
+  });
+});
+
+describe('env diff', () => {
+  it('shows keys only in one stage and differing values, secrets as short hashes', async () => {
+    await project();
+    const result = await reletan(['env', 'diff', 'dev', 'prod']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('differing:');
+    expect(result.stdout).toMatch(
+      /^ {2}APP_URL +"http:\/\/dev\.shop\.example" → "https:\/\/shop\.example"$/m,
+    );
+    expect(result.stdout).toMatch(
+      /^ {2}DB_PASSWORD +sha256:[0-9a-f]{8} → sha256:[0-9a-f]{8} +secret \(salted hash\)$/m,
+    );
+    expect(result.stdout).toMatch(/^same: 2 keys$/m);
+    const json = JSON.parse((await reletan(['env', 'diff', 'dev', 'prod', '--json'])).stdout);
+    expect(json).toMatchObject({ a: 'dev', b: 'prod', identical: false, onlyInA: [], onlyInB: [] });
+  });
+});
+
+describe('env explain', () => {
+  it('names the layer that set a key and what it overrode', async () => {
+    await project();
+    const result = await reletan(['env', 'explain', 'prod', 'STRIPE_SECRET']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        'STRIPE_SECRET in stage prod (secret: value not shown)',
+        '  set by    .env.prod.secret:1',
+        '  overrode  .env.secret:2',
+        '  example   .env.example:5 (required)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says when no layer sets a key, and exits 2 for a key that cannot exist', async () => {
+    await project();
+    const result = await reletan(['env', 'explain', 'prod', 'CACHE_PREFIX']);
+    expect(result.stdout).toContain('CACHE_PREFIX in stage prod: no layer sets it');
+    expect(result.stdout).toMatch(/^ {2}example +\.env\.example:6 \(optional\)$/m);
+    expect((await reletan(['env', 'explain', 'prod', 'not-a-key'])).exitCode).toBe(2);
+  });
+});

@@ -1,0 +1,217 @@
+import { ReletanError } from '@reletan/core';
+import dotenv from 'dotenv';
+import { DOTENV_GUARD_LINE, encodeDotenvValue } from './dotenv-write.js';
+import type { KeyProvenance } from './merge.js';
+import { parsePhpDotenv } from './phpdotenv-parse.js';
+import type { EnvProblem } from './problems.js';
+
+/** The output formats of `reletan env build`. */
+export const ENV_FORMATS = ['dotenv', 'json', 'shell', 'eb'] as const;
+export type EnvFormat = (typeof ENV_FORMATS)[number];
+
+/** The Elastic Beanstalk namespace whose options are the environment properties. */
+export const EB_ENVIRONMENT_NAMESPACE = 'aws:elasticbeanstalk:application:environment';
+
+/**
+ * Elastic Beanstalk's documented limits on environment properties: keys up to 128 characters, values up
+ * to 256, and "the combined size of all environment properties cannot exceed 4,096 bytes when stored as
+ * strings with the format key=value" (Elastic Beanstalk Developer Guide, "Environment properties and
+ * other software settings"). We count exactly that: the UTF-8 bytes of every `key=value`, added up.
+ */
+export const EB_LIMITS = { totalBytes: 4096, keyCharacters: 128, valueCharacters: 256 } as const;
+
+// The characters the same page lists for values; others are warned about, not refused.
+const EB_DOCUMENTED_VALUE = /^[\p{L}\p{N}\s_.:/=+\\\-@'"]*$/u;
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+export interface RenderEnvOptions {
+  /** @default 'dotenv' */
+  format?: EnvFormat;
+  /** Named in the header comment of the dotenv and shell formats. */
+  stage?: string;
+}
+
+export interface RenderedEnv {
+  format: EnvFormat;
+  content: string;
+  /** Things the target may not accept, by key (never a value). */
+  warnings: string[];
+}
+
+/** Values in output order. */
+export type EnvValues = Readonly<Record<string, string>>;
+
+function unwritable(format: EnvFormat, problems: { key: string; problem: string }[]): ReletanError {
+  const [first] = problems;
+  return new ReletanError({
+    code: 'ENV_VALUE_UNWRITABLE',
+    message:
+      problems.length === 1 && first
+        ? `${first.key}: cannot be written safely as ${format}: ${first.problem}`
+        : `${problems.length} values cannot be written safely as ${format}`,
+    input: { key: first?.key ?? '' },
+    details: problems.length === 1 ? [] : problems.map(({ key, problem }) => `${key}: ${problem}`),
+    hint:
+      format === 'dotenv'
+        ? 'change the value (or move it to a format that can hold it, e.g. --format json); nothing was written'
+        : 'change the value; nothing was written',
+  });
+}
+
+function header(stage: string | undefined): string {
+  return `# Built by reletan env build${stage ? ` for stage ${stage}` : ''}. Do not edit or commit: rebuild it.\n`;
+}
+
+function renderDotenv(values: EnvValues, stage: string | undefined): string {
+  const problems: { key: string; problem: string }[] = [];
+  let content = header(stage);
+  for (const [key, value] of Object.entries(values)) {
+    const encoded = encodeDotenvValue(key, value);
+    if ('problem' in encoded) problems.push({ key, problem: encoded.problem });
+    else content += `${key}=${encoded.text}\n${encoded.guard ? `${DOTENV_GUARD_LINE}\n` : ''}`;
+  }
+  if (problems.length) throw unwritable('dotenv', problems);
+  assertReadsBack(content, values);
+  return content;
+}
+
+/**
+ * The whole file, read back by both parsers, must give exactly the values: each line was checked on its
+ * own, and this proves the lines do not interact. A failure here is a bug, so nothing is written.
+ */
+function assertReadsBack(content: string, values: EnvValues): void {
+  const expected = Object.entries(values);
+  const fromDotenv = Object.entries(dotenv.parse(content));
+  const fromPhp = parsePhpDotenv(content);
+  const php = fromPhp.ok ? [...fromPhp.values] : [];
+  const wrong = expected
+    .filter(([key, value], index) => {
+      const dot = fromDotenv[index];
+      const p = php[index];
+      return dot?.[0] !== key || dot[1] !== value || p?.[0] !== key || p[1] !== value;
+    })
+    .map(([key]) => key);
+  if (
+    wrong.length ||
+    fromDotenv.length !== expected.length ||
+    php.length !== expected.length ||
+    !fromPhp.ok
+  ) {
+    throw new ReletanError({
+      code: 'ENV_RENDER_MISMATCH',
+      message: `the written .env would not read back exactly${wrong.length ? ` (${wrong.join(', ')})` : ''}`,
+      hint: 'this is a bug in reletan; report it with the keys named (never the values). Nothing was written.',
+    });
+  }
+}
+
+/** POSIX sh single quotes hold anything but NUL; a `'` is closed, escaped and reopened. */
+function renderShell(values: EnvValues, stage: string | undefined): string {
+  let content = `${header(stage)}# Load it with ". ./FILE" in sh: every line exports its variable.\n`;
+  for (const [key, value] of Object.entries(values)) {
+    content += `export ${key}='${value.replaceAll("'", `'\\''`)}'\n`;
+  }
+  return content;
+}
+
+function renderEb(values: EnvValues): { content: string; warnings: string[] } {
+  const problems: { key: string; problem: string }[] = [];
+  const warnings: string[] = [];
+  let total = 0;
+  const sizes: [string, number][] = [];
+  for (const [key, value] of Object.entries(values)) {
+    const bytes = Buffer.byteLength(`${key}=${value}`, 'utf8');
+    total += bytes;
+    sizes.push([key, bytes]);
+    if (key.length > EB_LIMITS.keyCharacters) {
+      problems.push({ key, problem: `the key is longer than ${EB_LIMITS.keyCharacters} characters` });
+    }
+    const characters = [...value].length;
+    if (characters > EB_LIMITS.valueCharacters) {
+      problems.push({
+        key,
+        problem: `the value has ${characters} characters; Elastic Beanstalk allows ${EB_LIMITS.valueCharacters}`,
+      });
+    }
+    if (!EB_DOCUMENTED_VALUE.test(value)) {
+      warnings.push(
+        `${key}: the value has characters outside the ones Elastic Beanstalk documents for values (letters, digits, white space and _ . : / = + \\ - @ ' ")`,
+      );
+    }
+  }
+  if (problems.length) throw unwritable('eb', problems);
+  if (total > EB_LIMITS.totalBytes) {
+    const largest = sizes
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([key, bytes]) => `${key} (${bytes} bytes)`);
+    throw new ReletanError({
+      code: 'ENV_EB_TOO_LARGE',
+      message: `the environment properties take ${total} bytes as key=value strings; Elastic Beanstalk allows ${EB_LIMITS.totalBytes}`,
+      details: [`largest: ${largest.join(', ')}`],
+      hint: 'ship the values in the source bundle as a .env file (--format dotenv) instead; nothing was written',
+    });
+  }
+  const settings = Object.entries(values).map(([key, value]) => ({
+    Namespace: EB_ENVIRONMENT_NAMESPACE,
+    OptionName: key,
+    Value: value,
+  }));
+  return { content: `${JSON.stringify(settings, null, 2)}\n`, warnings };
+}
+
+/**
+ * Renders merged values for a target. Throws, naming the keys, when a value cannot be written so that
+ * the target reads it back exactly (or exceeds the target's limits); never includes a value in errors.
+ *
+ * - `dotenv`: a `.env` both dotenv and phpdotenv (Laravel) read back exactly, quoting chosen per value;
+ * - `json`: one object;
+ * - `shell`: `export KEY='value'` lines for POSIX sh;
+ * - `eb`: Elastic Beanstalk option settings (`aws elasticbeanstalk update-environment --option-settings`).
+ */
+export function renderEnv(values: EnvValues, options: RenderEnvOptions = {}): RenderedEnv {
+  const format = options.format ?? 'dotenv';
+  const invalid = Object.entries(values)
+    .filter(([, value]) => value.includes('\0') || LONE_SURROGATE.test(value))
+    .map(([key, value]) => ({
+      key,
+      problem: value.includes('\0')
+        ? 'the value contains a NUL character, which no environment variable can hold'
+        : 'the value is not valid Unicode (a lone surrogate)',
+    }));
+  if (invalid.length) throw unwritable(format, invalid);
+  switch (format) {
+    case 'dotenv':
+      return { format, content: renderDotenv(values, options.stage), warnings: [] };
+    case 'json':
+      return { format, content: `${JSON.stringify(values, null, 2)}\n`, warnings: [] };
+    case 'shell':
+      return { format, content: renderShell(values, options.stage), warnings: [] };
+    case 'eb':
+      return { format, ...renderEb(values) };
+  }
+}
+
+/**
+ * The values that no .env spelling can hold for both dotenv and phpdotenv, as problems at the place each
+ * was set: what `env check` reports before a build would refuse them.
+ */
+export function unwritableDotenvProblems(
+  values: EnvValues,
+  provenance: Readonly<Record<string, KeyProvenance>>,
+): EnvProblem[] {
+  const problems: EnvProblem[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    const encoded = encodeDotenvValue(key, value);
+    if (!('problem' in encoded)) continue;
+    const source = provenance[key]?.source;
+    problems.push({
+      severity: 'error',
+      code: 'ENV_VALUE_UNWRITABLE',
+      key,
+      ...(source?.file ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {}),
+      message: `${key} cannot be written to a .env safely: ${encoded.problem}`,
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,109 @@
+import type { ParsedDotenv } from './dotenv-parse.js';
+import { keyProblem } from './keys.js';
+import { describeSource } from './layers.js';
+import type { MergedEnv } from './merge.js';
+import type { EnvProblem } from './problems.js';
+
+/** One key of the example file. */
+export interface SchemaKey {
+  key: string;
+  line: number;
+  /** Marked `# optional` on its line: it may be empty or absent. */
+  optional: boolean;
+}
+
+/** The example file (`.env.example`): every key the app needs. */
+export interface EnvSchema {
+  /** As shown to the user. */
+  file: string;
+  keys: SchemaKey[];
+}
+
+const OPTIONAL_MARK = /\boptional\b/i;
+
+/** Reads the example's keys (values are ignored) and what is wrong with the example itself. */
+export function schemaFromDotenv(
+  parsed: ParsedDotenv,
+  file: string,
+): { schema: EnvSchema; problems: EnvProblem[] } {
+  const problems: EnvProblem[] = [];
+  const seen = new Map<string, number>();
+  const keys: SchemaKey[] = [];
+  for (const entry of parsed.entries) {
+    const reason = keyProblem(entry.key);
+    if (reason) {
+      problems.push({
+        severity: 'error',
+        code: 'ENV_INVALID_KEY',
+        key: entry.key,
+        file,
+        line: entry.line,
+        message: `"${entry.key}" is ${reason}`,
+      });
+      continue;
+    }
+    const first = seen.get(entry.key);
+    if (first !== undefined) {
+      problems.push({
+        severity: 'error',
+        code: 'ENV_DUPLICATE_KEY',
+        key: entry.key,
+        file,
+        line: entry.line,
+        message: `${entry.key} is defined twice in ${file}: line ${first} and line ${entry.line}`,
+      });
+      continue;
+    }
+    seen.set(entry.key, entry.line);
+    keys.push({ key: entry.key, line: entry.line, optional: OPTIONAL_MARK.test(entry.comment ?? '') });
+  }
+  return { schema: { file, keys }, problems };
+}
+
+/**
+ * Every key of the example must be set, and non-empty unless marked `# optional` (which also lets it be
+ * absent). Keys the example does not list are warnings, or errors when `strict`.
+ */
+export function checkSchema(
+  schema: EnvSchema,
+  merged: MergedEnv,
+  options: { strict?: boolean } = {},
+): EnvProblem[] {
+  const problems: EnvProblem[] = [];
+  const listed = new Set(schema.keys.map((entry) => entry.key));
+  for (const { key, line, optional } of schema.keys) {
+    const value = merged.values.get(key);
+    const source = merged.provenance.get(key)?.source;
+    if (value === undefined) {
+      if (optional) continue;
+      problems.push({
+        severity: 'error',
+        code: 'ENV_SCHEMA_MISSING_KEY',
+        key,
+        file: schema.file,
+        line,
+        message: `${key} is required by ${schema.file} but no layer sets it`,
+      });
+    } else if (value === '' && !optional) {
+      problems.push({
+        severity: 'error',
+        code: 'ENV_SCHEMA_EMPTY_VALUE',
+        key,
+        ...(source?.file ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {}),
+        message: `${key} is empty (set by ${source ? describeSource(source) : '?'}); ${schema.file}:${line} requires a value (mark it "# optional" there to allow empty)`,
+      });
+    }
+  }
+  for (const [key, provenance] of merged.provenance) {
+    if (listed.has(key)) continue;
+    const source = provenance.source;
+    problems.push({
+      severity: options.strict ? 'error' : 'warning',
+      code: 'ENV_SCHEMA_EXTRA_KEY',
+      key,
+      ...(source.file ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {}),
+      message: `${key} (${describeSource(source)}) is not in ${schema.file}`,
+    });
+  }
+  return problems;
+}
