@@ -10,7 +10,7 @@ import { median, printTable } from './lib.mjs';
 
 const run = promisify(execFile);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
-const ci = fileURLToPath(new URL('../apps/ci/dist/bin.js', import.meta.url));
+const ci = fileURLToPath(new URL('../apps/ci/dist/bin.cjs', import.meta.url));
 const { startFakeGitHub } = await import(
   new URL('../packages/auto-merge/dist/testing.js', import.meta.url).href
 );

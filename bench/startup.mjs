@@ -1,13 +1,17 @@
 // Cold start of the bins against bare node: `node -e 0` is the floor any Node CLI pays.
-// Runs are interleaved (one of each per round) so machine noise hits every case alike.
+// Runs are interleaved (one of each per round) so machine noise hits every case alike, and every child
+// gets the same minimal environment: variables such as NODE_EXTRA_CA_CERTS slow every node start and
+// would make the ratios look better than they are.
 // Target (PRODUCT.md): `reletan --version` and `--help` within 1.5x of `node -e 0`.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median, printTable } from './lib.mjs';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 25);
-const cli = fileURLToPath(new URL('../apps/cli/dist/bin.js', import.meta.url));
-const ci = fileURLToPath(new URL('../apps/ci/dist/bin.js', import.meta.url));
+const cli = fileURLToPath(new URL('../apps/cli/dist/bin.cjs', import.meta.url));
+const ci = fileURLToPath(new URL('../apps/ci/dist/bin.cjs', import.meta.url));
+
+const childEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
 
 const cases = [
   { name: 'node -e 0', args: ['-e', '0'] },
@@ -20,7 +24,7 @@ const timings = cases.map(() => []);
 for (let round = 0; round < rounds + 2; round++) {
   cases.forEach((benchCase, index) => {
     const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, benchCase.args, { stdio: 'ignore' });
+    const result = spawnSync(process.execPath, benchCase.args, { stdio: 'ignore', env: childEnv });
     const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
     if (result.status !== 0) throw new Error(`${benchCase.name} exited ${result.status}`);
     if (round >= 2) timings[index].push(elapsed); // the first two rounds warm the disk cache

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 const bins = {
-  reletan: fileURLToPath(new URL('../apps/cli/dist/bin.js', import.meta.url)),
-  'reletan-ci': fileURLToPath(new URL('../apps/ci/dist/bin.js', import.meta.url)),
+  reletan: fileURLToPath(new URL('../apps/cli/dist/bin.cjs', import.meta.url)),
+  'reletan-ci': fileURLToPath(new URL('../apps/ci/dist/bin.cjs', import.meta.url)),
 };
 const root = mkdtempSync(path.join(tmpdir(), 'reletan-demo-'));
 const project = path.join(root, 'shop');

@@ -15,7 +15,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AutomergeOptions, automerge } from './commands/automerge.js';
 
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const bin = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 const API = 'https://api.github.com';
 const HEAD = DEFAULT_HEAD_SHA;
 const TOKEN = 'ghp_ciAutomergeSecret0123456789';

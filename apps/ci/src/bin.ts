@@ -5,7 +5,7 @@ import { runBin } from '@reletan/core/cli-kit';
 // Node 22.1+ caches compiled code between runs (a no-op on Node 20, which lacks it).
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
-await runBin({
+void runBin({
   version: __RELETAN_VERSION__,
   loadProgram: () => import('./program.js').then((m) => m.createProgram()),
 });

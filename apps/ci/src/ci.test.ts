@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createTestRepo, makeTempDir, runNodeScript, type TempDir } from '@reletan/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const bin = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 
 let dir: TempDir;
 beforeEach(async () => {

@@ -1,24 +1,18 @@
-import { GLOBAL_OPTIONS, lazyAction } from '@reletan/core/cli-kit';
-import { Command, Option } from 'commander';
+import { createRootCommand, lazyAction } from '@reletan/core/cli-kit';
+import type { Command } from 'commander';
+import * as commander from 'commander';
 
 /**
  * The `reletan-ci` command tree: reletan's operations with their inputs (repository, branch, PR)
  * read from the CI environment. Definitions only; actions import their module when they run.
  */
 export function createProgram(): Command {
-  const program = new Command('reletan-ci')
-    .description(
+  const program = createRootCommand(commander, {
+    name: 'reletan-ci',
+    description:
       "reletan's operations for CI jobs (CircleCI, GitHub Actions), with inputs read from the CI environment.",
-    )
-    .version(__RELETAN_VERSION__, '-V, --version')
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
-    .showSuggestionAfterError();
-  for (const { flags, description } of GLOBAL_OPTIONS) {
-    const option = new Option(flags, description);
-    if (flags.includes('--verbose')) option.conflicts('quiet');
-    program.addOption(option);
-  }
+    version: __RELETAN_VERSION__,
+  });
 
   program
     .command('context')

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestRepo, makeTempDir, runNodeScript, type TempDir } from '@reletan/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runRecordingModules } from '../test/loaded-modules.js';
 
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const bin = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 const exampleConfig = fileURLToPath(
   new URL('../../../packages/core/test/fixtures/example.reletan.config.json', import.meta.url),
 );
@@ -58,16 +59,8 @@ describe('version and help', () => {
   it.each([['--help'], ['--version'], ['config', '--help']])(
     'loads no config code, zod or SDK for %j',
     async (...args) => {
-      const log = path.join(dir.path, 'imports.log');
-      await writeFile(log, '');
-      const result = await runNodeScript(bin, args, {
-        cwd: dir.path,
-        env: { PATH: process.env.PATH, RELETAN_IMPORT_LOG: log },
-        nodeArgs: ['--import', fileURLToPath(new URL('../test/record-imports.mjs', import.meta.url))],
-      });
-      expect(result.exitCode).toBe(0);
-      const loaded = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
-      expect(loaded.some((url) => url.endsWith('/bin.js'))).toBe(true);
+      const { exitCode, loaded } = await runRecordingModules(bin, args, { cwd: dir.path });
+      expect(exitCode).toBe(0);
       expect(
         loaded.filter((url) =>
           /\/(zod|jiti|@aws-sdk|@elastic|@octokit|memjs)\/|\/core\/dist\/index\.js|\/commands?\//.test(url),

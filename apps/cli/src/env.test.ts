@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { makeTempDir, runNodeScript, type TempDir } from '@reletan/core/testing';
 import dotenv from 'dotenv';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runRecordingModules } from '../test/loaded-modules.js';
 
-const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const bin = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 
 /** Values that must never be printed, one from each kind of secret layer. */
 const SECRETS = {
@@ -294,32 +295,21 @@ describe('env build', () => {
   });
 
   it('is listed in --help, which loads neither the env bundler nor any SDK', async () => {
-    const log = path.join(dir.path, 'imports.log');
     for (const args of [['--help'], ['env', '--help'], ['env', 'build', '--help']]) {
-      await writeFile(log, '');
-      const result = await runNodeScript(bin, args, {
-        cwd: dir.path,
-        env: { PATH: process.env.PATH, RELETAN_IMPORT_LOG: log },
-        nodeArgs: ['--import', fileURLToPath(new URL('../test/record-imports.mjs', import.meta.url))],
-      });
+      const result = await runRecordingModules(bin, args, { cwd: dir.path });
       expect(result.exitCode).toBe(0);
       expect(result.stdout).toContain(args.length === 1 ? 'env' : 'build');
-      const loaded = (await readFile(log, 'utf8')).split('\n');
-      expect(loaded.filter((url) => /env-bundler|dotenv|@aws-sdk|\/commands\//.test(url))).toEqual([]);
+      expect(result.loaded.filter((url) => /env-bundler|dotenv|@aws-sdk|\/commands\//.test(url))).toEqual([]);
     }
   });
 
   it('loads no AWS SDK for a stage without an SSM path', async () => {
     await project();
-    const log = path.join(dir.path, 'imports.log');
-    await writeFile(log, '');
-    const result = await runNodeScript(bin, ['env', 'build', 'prod', '--dry-run'], {
+    const { exitCode, loaded } = await runRecordingModules(bin, ['env', 'build', 'prod', '--dry-run'], {
       cwd: dir.path,
-      env: { ...baseEnv(), RELETAN_IMPORT_LOG: log },
-      nodeArgs: ['--import', fileURLToPath(new URL('../test/record-imports.mjs', import.meta.url))],
+      env: baseEnv(),
     });
-    expect(result.exitCode).toBe(0);
-    const loaded = (await readFile(log, 'utf8')).split('\n');
+    expect(exitCode).toBe(0);
     expect(loaded.some((url) => url.includes('/env-bundler/dist/'))).toBe(true);
     expect(loaded.filter((url) => url.includes('@aws-sdk'))).toEqual([]);
   });

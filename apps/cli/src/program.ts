@@ -1,24 +1,18 @@
-import { GLOBAL_OPTIONS, lazyAction } from '@reletan/core/cli-kit';
-import { Command, Option } from 'commander';
+import { createRootCommand, lazyAction } from '@reletan/core/cli-kit';
+import type { Command } from 'commander';
+import * as commander from 'commander';
 
 /**
  * The `reletan` command tree. Definitions only: every action imports its module when it runs, so
  * `--help` and `--version` load no command code and no SDK.
  */
 export function createProgram(): Command {
-  const program = new Command('reletan')
-    .description(
+  const program = createRootCommand(commander, {
+    name: 'reletan',
+    description:
       'Release and deploy a web app: git-flow releases, .env bundles, safe caches, ordered deploys.',
-    )
-    .version(__RELETAN_VERSION__, '-V, --version')
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
-    .showSuggestionAfterError();
-  for (const { flags, description } of GLOBAL_OPTIONS) {
-    const option = new Option(flags, description);
-    if (flags.includes('--verbose')) option.conflicts('quiet');
-    program.addOption(option);
-  }
+    version: __RELETAN_VERSION__,
+  });
 
   const config = program.command('config').description('check and print the reletan config');
   config
@@ -46,7 +40,7 @@ export function createProgram(): Command {
     .argument('<stage>', 'the stage (a key of "stages" in the config)')
     .option('--out <file>', 'the file to write (default: the stage\'s env.out, ".env")')
     .addOption(
-      new Option('--format <format>', 'output format')
+      new commander.Option('--format <format>', 'output format')
         .choices(['dotenv', 'json', 'shell', 'eb'])
         .default('dotenv'),
     )
@@ -95,7 +89,7 @@ export function createProgram(): Command {
     .description(
       'write a starter reletan config, .env.example and .env.visible, and ignore secret files in .gitignore',
     )
-    .addOption(new Option('--format <format>', 'config file format').choices(['ts', 'json']).default('ts'))
+    .addOption(new commander.Option('--format <format>', 'config file format').choices(['ts', 'json']).default('ts'))
     .option('--force', 'overwrite an existing reletan config')
     .option('--dry-run', 'print what would be written, write nothing')
     .action(

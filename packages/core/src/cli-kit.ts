@@ -3,6 +3,7 @@
  * mapping of parse errors and signals to exit codes. This module is on the start-up path of both bins,
  * so it imports nothing heavy: the config loader (and zod) load only when an action runs.
  */
+import type { Command, Option } from 'commander';
 import type { AppContext, GlobalOptions } from './app.js';
 
 /** The flags every command accepts, as commander option specs. */
@@ -17,6 +18,29 @@ export const GLOBAL_OPTIONS: readonly { flags: string; description: string }[] =
   { flags: '-q, --quiet', description: 'print only errors and results' },
   { flags: '--no-color', description: 'never colour output (colour is also off under NO_COLOR and CI)' },
 ];
+
+/**
+ * A bin's root command with what both bins share: `-V, --version`, the global flags, parse errors
+ * thrown (so {@link runBin} exits 2) with a pointer to `--help`, and suggestions for mistyped commands.
+ * commander is passed in: the bins bundle it, and this module must not load it for `--version`.
+ */
+export function createRootCommand(
+  commander: { Command: typeof Command; Option: typeof Option },
+  options: { name: string; description: string; version: string },
+): Command {
+  const program = new commander.Command(options.name)
+    .description(options.description)
+    .version(options.version, '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError();
+  for (const { flags, description } of GLOBAL_OPTIONS) {
+    const option = new commander.Option(flags, description);
+    if (flags.includes('--verbose')) option.conflicts('quiet');
+    program.addOption(option);
+  }
+  return program;
+}
 
 /** The parts of a commander `Command` this module uses (so core does not depend on commander). */
 interface CommandLike {
@@ -39,7 +63,10 @@ export function lazyAction(handler: CommandHandler): (...params: unknown[]) => P
     const command = params[params.length - 1] as CommandLike;
     const options = (params[params.length - 2] ?? {}) as Record<string, unknown>;
     const args = params.slice(0, -2);
-    const { runAction } = await import('./app.js');
+    // Through the package entry, not './app.js': the bins bundle this module into a CommonJS file, and
+    // the runtime (config loader, zod) must stay the one ESM instance their command modules import.
+    const entry = '@reletan/core';
+    const { runAction }: typeof import('./app.js') = await import(entry);
     const globals = command.optsWithGlobals() as GlobalOptions;
     process.exitCode = await runAction(globals, (context) => handler(context, args, options));
   };
