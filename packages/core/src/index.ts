@@ -30,6 +30,7 @@ export type {
   DeployConfig,
   DeployEnvironmentConfig,
   GitConfig,
+  ReleaseConfig,
   ReletanConfig,
   ReletanConfigInput,
   SearchConfig,
@@ -59,6 +60,14 @@ export {
   type GitRunner,
   type GitRunOptions,
 } from './git.js';
+export {
+  createGitHubClient,
+  type GitHubClientOptions,
+  type GitHubToken,
+  type Octokit,
+  resolveGitHubApiUrl,
+  resolveGitHubToken,
+} from './github.js';
 export {
   type PullRequestRef,
   parsePullRequestUrl,
