@@ -128,16 +128,6 @@ export function planStart(facts: StartFacts): StartPlan {
     });
   }
   checkUpToDate(base, facts.baseDivergence, git.remote, facts.fetched);
-  const inProgress = branchesInProgress(kind, git, refs);
-  if (inProgress.length > 0) {
-    const first = inProgress[0] ?? '';
-    const local = refs.heads.has(first);
-    throw new ReletanError({
-      code: kind === 'release' ? 'RELEASE_IN_PROGRESS' : 'HOTFIX_IN_PROGRESS',
-      message: `a ${kind} is already in progress: ${local ? first : `${git.remote}/${first}`}`,
-      hint: `finish it first ("reletan ${kind} finish ${first.slice(flowPrefix(kind, git).length)}")`,
-    });
-  }
   const version = resolveVersion({
     requested: facts.requestedVersion,
     bump: facts.bump ?? (kind === 'release' ? 'minor' : 'patch'),
@@ -158,7 +148,17 @@ export function planStart(facts: StartFacts): StartPlan {
     throw new ReletanError({
       code: 'BRANCH_EXISTS',
       message: `branch ${refs.heads.has(branch) ? branch : `${git.remote}/${branch}`} already exists`,
-      hint: 'pick another version, or delete the branch',
+      hint: `finish it ("reletan ${kind} finish ${version}"), or pick another version`,
+    });
+  }
+  const inProgress = branchesInProgress(kind, git, refs);
+  if (inProgress.length > 0) {
+    const first = inProgress[0] ?? '';
+    const local = refs.heads.has(first);
+    throw new ReletanError({
+      code: kind === 'release' ? 'RELEASE_IN_PROGRESS' : 'HOTFIX_IN_PROGRESS',
+      message: `a ${kind} is already in progress: ${local ? first : `${git.remote}/${first}`}`,
+      hint: `finish it first ("reletan ${kind} finish ${first.slice(flowPrefix(kind, git).length)}")`,
     });
   }
   if (facts.push && !facts.remoteConfigured) throw noRemote(git.remote);
