@@ -132,7 +132,6 @@ export function planStart(facts: StartFacts): StartPlan {
     requested: facts.requestedVersion,
     bump: facts.bump ?? (kind === 'release' ? 'minor' : 'patch'),
     base: facts.lastReachable,
-    latest: latestRelease(refs.tags.keys(), git.tagPrefix),
     tagPrefix: git.tagPrefix,
   });
   const tag = `${git.tagPrefix}${version}`;
@@ -151,6 +150,12 @@ export function planStart(facts: StartFacts): StartPlan {
       hint: `finish it ("reletan ${kind} finish ${version}"), or pick another version`,
     });
   }
+  // After the tag and branch checks, which name the exact clash, and before anything else.
+  resolveVersion({
+    requested: version,
+    tagPrefix: '',
+    latest: latestRelease(refs.tags.keys(), git.tagPrefix),
+  });
   const inProgress = branchesInProgress(kind, git, refs);
   if (inProgress.length > 0) {
     const first = inProgress[0] ?? '';

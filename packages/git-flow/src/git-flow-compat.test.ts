@@ -41,7 +41,8 @@ function gitFlow(repo: FlowRepo, tagMessage: string | undefined, ...args: string
     ? { ...FIXED_DATE_ENV, FLOW_TAG_MESSAGE: tagMessage, GIT_EDITOR: `printf '%s\\n' "$FLOW_TAG_MESSAGE" >` }
     : FIXED_DATE_ENV;
   const result = spawnSync('git', ['flow', ...args], { cwd: repo.dir, env, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`git flow ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`git flow ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`);
 }
 
 async function twoIdenticalRepos(): Promise<[FlowRepo, FlowRepo]> {
@@ -51,7 +52,9 @@ async function twoIdenticalRepos(): Promise<[FlowRepo, FlowRepo]> {
   gitFlow(oracle, undefined, 'init', '-d');
   await oracle.git.run(['config', 'gitflow.prefix.versiontag', 'v']);
   // The starting points are the same commits: the comparison below is of what the flows add.
-  expect(await ours.git.output(['rev-parse', 'develop'])).toBe(await oracle.git.output(['rev-parse', 'develop']));
+  expect(await ours.git.output(['rev-parse', 'develop'])).toBe(
+    await oracle.git.output(['rev-parse', 'develop']),
+  );
   return [oracle, ours];
 }
 
@@ -83,9 +86,14 @@ describe('behaving exactly like git-flow AVH', () => {
     const after = await snapshot(ours);
     expect(after).toEqual(await snapshot(oracle));
     expect(after.head).toBe('develop');
-    expect(after.remoteBranches.map((line) => line.split(' ')[0])).toEqual(['refs/heads/develop', 'refs/heads/main']);
+    expect(after.remoteBranches.map((line) => line.split(' ')[0])).toEqual([
+      'refs/heads/develop',
+      'refs/heads/main',
+    ]);
     expect(after.tags[0]).toMatch(/^v1\.1\.0\|tag\|/);
-    expect(after.graph[0]).toMatch(/^[0-9a-f]{40} [0-9a-f]{40} [0-9a-f]{40}\nMerge tag 'v1\.1\.0' into develop\n\nRelease v1\.1\.0$/);
+    expect(after.graph[0]).toMatch(
+      /^[0-9a-f]{40} [0-9a-f]{40} [0-9a-f]{40}\nMerge tag 'v1\.1\.0' into develop\n\nRelease v1\.1\.0$/,
+    );
   });
 
   it('hotfix start and finish with push, after a release: same result', async () => {
@@ -103,14 +111,18 @@ describe('behaving exactly like git-flow AVH', () => {
     gitFlow(oracle, undefined, 'hotfix', 'start', '1.1.1');
     const started = await startFlow({ ...flow(ours), kind: 'hotfix' });
     expect(started.branch).toBe('hotfix/1.1.1');
-    for (const repo of [oracle, ours]) await commitFile(repo, 'price.txt', 'fixed\n', 'Fix the checkout total');
+    for (const repo of [oracle, ours])
+      await commitFile(repo, 'price.txt', 'fixed\n', 'Fix the checkout total');
     gitFlow(oracle, 'Release v1.1.1', 'hotfix', 'finish', '-p', '1.1.1');
     await finishFlow({ ...flow(ours), kind: 'hotfix', push: true });
 
     const after = await snapshot(ours);
     expect(after).toEqual(await snapshot(oracle));
     expect(after.head).toBe('develop');
-    expect(after.branches.map((line) => line.split(' ')[0])).toEqual(['refs/heads/develop', 'refs/heads/main']);
+    expect(after.branches.map((line) => line.split(' ')[0])).toEqual([
+      'refs/heads/develop',
+      'refs/heads/main',
+    ]);
   });
 
   it('release finish without push deletes the published branch on the remote, as git-flow does', async () => {
@@ -126,7 +138,10 @@ describe('behaving exactly like git-flow AVH', () => {
     const after = await snapshot(ours);
     expect(after).toEqual(await snapshot(oracle));
     // main, develop and the tag stay local until pushed; only the branch deletion went out.
-    expect(after.remoteBranches.map((line) => line.split(' ')[0])).toEqual(['refs/heads/develop', 'refs/heads/main']);
+    expect(after.remoteBranches.map((line) => line.split(' ')[0])).toEqual([
+      'refs/heads/develop',
+      'refs/heads/main',
+    ]);
     expect(after.remoteTags).toEqual([]);
   });
 });

@@ -17,7 +17,12 @@ export const FIXED_DATE_ENV = testGitEnv({
 
 export const defaultConfig = (): ReletanConfig => validateConfig({});
 
-export async function commitFile(repo: { dir: string; git: GitRunner }, file: string, content: string, message: string) {
+export async function commitFile(
+  repo: { dir: string; git: GitRunner },
+  file: string,
+  content: string,
+  message: string,
+) {
   await writeFile(path.join(repo.dir, file), content);
   await repo.git.run(['add', file]);
   await repo.git.run(['commit', '-q', '-m', message]);
@@ -34,12 +39,23 @@ export async function mergePullRequest(
   await repo.git.run(['checkout', '-q', '-b', branch, base]);
   await commitFile(repo, `pr-${number}.txt`, `${title}\n`, `Work on ${title}`);
   await repo.git.run(['checkout', '-q', base]);
-  await repo.git.run(['merge', '-q', '--no-ff', '-m', `Merge pull request #${number} from acme/${branch}\n\n${title}`, branch]);
+  await repo.git.run([
+    'merge',
+    '-q',
+    '--no-ff',
+    '-m',
+    `Merge pull request #${number} from acme/${branch}\n\n${title}`,
+    branch,
+  ]);
   await repo.git.run(['branch', '-q', '-D', branch]);
 }
 
 /** A pull request squashed by GitHub: "Title (#N)". */
-export async function squashPullRequest(repo: { dir: string; git: GitRunner }, number: number, title: string) {
+export async function squashPullRequest(
+  repo: { dir: string; git: GitRunner },
+  number: number,
+  title: string,
+) {
   await commitFile(repo, `pr-${number}.txt`, `${title}\n`, `${title} (#${number})`);
 }
 
@@ -84,7 +100,9 @@ export async function createDevelopRepo(): Promise<TestRepo> {
 export async function snapshot(repo: { git: GitRunner; origin: string }) {
   const { git } = repo;
   const list = async (runner: GitRunner, pattern: string) =>
-    (await runner.output(['for-each-ref', '--format=%(refname) %(objectname)', pattern])).split('\n').filter(Boolean);
+    (await runner.output(['for-each-ref', '--format=%(refname) %(objectname)', pattern]))
+      .split('\n')
+      .filter(Boolean);
   const tags = (
     await git.output([
       'for-each-ref',
