@@ -110,6 +110,7 @@ export async function startFlow(options: StartFlowOptions): Promise<StartFlowRes
   await runSteps(options, plan.steps, operations, { kind, command: 'start', version: plan.version });
   const notes = await buildReleaseNotes({
     ...options,
+    offline: options.dryRun === true,
     from: plan.previous?.tag,
     to: plan.base,
     version: plan.version,
@@ -264,6 +265,7 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
   const previous = await lastReleaseReachableFrom(git, branch, config.git.tagPrefix, plan.tag);
   const notes = await buildReleaseNotes({
     ...options,
+    offline: options.dryRun === true,
     from: previous?.tag,
     to: branch,
     version: plan.version,

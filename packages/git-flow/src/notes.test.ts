@@ -285,6 +285,24 @@ describe('the GitHub Release on finish', () => {
     );
   });
 
+  it('makes no API call in a dry run, token or not', async () => {
+    const repo = await developRepo();
+    await startFlow({ git: repo.git, config: config(), kind: 'release', version: '1.0.0', env: {} });
+    await commitFile(repo, 'VERSION', '1.0.0\n', 'Bump version to 1.0.0');
+    const dry = await finishFlow({
+      git: repo.git,
+      config: config(),
+      kind: 'release',
+      push: true,
+      githubRelease: true,
+      dryRun: true,
+      env: { GITHUB_TOKEN: token },
+    });
+    expect(dry.operations).toContain('POST /repos/acme/shop/releases (tag_name v1.0.0)');
+    expect(dry.notes.pullRequests.map((pr) => pr.title)).toEqual(['Add the cart', 'Fix the price rounding']);
+    expect(unmatched).toEqual([]);
+  });
+
   it('treats a release that already exists (a rerun) as done', async () => {
     nock('https://api.github.com')
       .post('/repos/acme/shop/releases')

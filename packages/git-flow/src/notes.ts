@@ -47,6 +47,8 @@ export interface ReleaseNotesOptions {
   logger?: Logger | undefined;
   /** @default `createGitHubClient` when a token is set; without one, notes come from git alone */
   github?: GitHubAccess | undefined;
+  /** Read git alone, even with a token (dry runs make no API call). @default false */
+  offline?: boolean | undefined;
 }
 
 /**
@@ -89,9 +91,10 @@ export async function buildReleaseNotes(
         : {}),
     }));
 
-  const access =
-    options.github ??
-    (resolveGitHubToken(env) ? () => createGitHubClient({ env, logger: options.logger }) : undefined);
+  const access = options.offline
+    ? undefined
+    : (options.github ??
+      (resolveGitHubToken(env) ? () => createGitHubClient({ env, logger: options.logger }) : undefined));
   if (access && repository && pullRequests.length > 0) {
     try {
       const details = await fetchPullRequestDetails(
