@@ -1,6 +1,6 @@
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createGitRunner, isReletanError, type ReletanError } from '@reletan/core';
+import { createGitRunner, isReletanError, type ReletanError, validateConfig } from '@reletan/core';
 import { type TestRepo, testGitEnv } from '@reletan/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { finishFlow, startFlow } from './flow.js';
@@ -318,6 +318,46 @@ describe('release finish', () => {
     expect(await state(repo)).toEqual(before);
     const real = await finishFlow({ ...base(repo), kind: 'release', push: true });
     expect(real.operations).toEqual(dry.operations);
+  });
+});
+
+describe('git.* names from the config', () => {
+  it('runs a release and a hotfix with other branch names, prefixes, tag prefix and remote', async () => {
+    const repo = await developRepo();
+    await repo.git.run(['branch', '-q', '-m', 'main', 'master']);
+    await repo.git.run(['branch', '-q', '-m', 'develop', 'integration']);
+    await repo.git.run(['remote', 'rename', 'origin', 'upstream']);
+    await repo.git.run(['push', '-q', '-u', 'upstream', 'master', 'integration']);
+    const config = validateConfig({
+      git: {
+        mainBranch: 'master',
+        developBranch: 'integration',
+        releasePrefix: 'rel-',
+        hotfixPrefix: 'fix-',
+        tagPrefix: '',
+        remote: 'upstream',
+      },
+    });
+    const options = { git: repo.git, config, env: testGitEnv() };
+    const started = await startFlow({ ...options, kind: 'release', push: true });
+    expect(started).toMatchObject({ branch: 'rel-0.1.0', base: 'integration', tag: '0.1.0' });
+    await commitFile(repo, 'VERSION', '0.1.0\n', 'Bump version to 0.1.0');
+    const finished = await finishFlow({ ...options, kind: 'release', push: true });
+    expect(finished.operations).toEqual([
+      'git checkout master',
+      'git merge --no-ff --no-edit rel-0.1.0',
+      "git tag -a -m 'Release 0.1.0' 0.1.0 master",
+      'git checkout integration',
+      'git merge --no-ff --no-edit 0.1.0',
+      'git push --atomic upstream refs/heads/master refs/heads/integration refs/tags/0.1.0 :refs/heads/rel-0.1.0',
+      'git branch -d rel-0.1.0',
+    ]);
+    await startFlow({ ...options, kind: 'hotfix' });
+    await commitFile(repo, 'fix.txt', 'fixed\n', 'Fix');
+    expect((await finishFlow({ ...options, kind: 'hotfix', push: true })).tag).toBe('0.1.1');
+    const upstream = createGitRunner({ cwd: repo.origin, env: testGitEnv() });
+    expect(await upstream.output(['tag'])).toBe('0.1.0\n0.1.1');
+    expect(await repo.git.output(['symbolic-ref', '--short', 'HEAD'])).toBe('integration');
   });
 });
 

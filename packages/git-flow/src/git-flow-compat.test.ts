@@ -27,7 +27,7 @@ afterEach(async () => {
 function requireGitFlow(): void {
   if (!gitFlowVersion) {
     throw new Error(
-      'git-flow (AVH edition) is not installed, and it is the reference these tests compare against: install git-flow (apt-get install git-flow; macOS: brew install git-flow-avh)',
+      'git-flow (AVH edition) is not installed, and it is the reference these tests compare against: install git-flow (apt-get install git-flow), or on macOS brew install git-flow-avh',
     );
   }
 }
