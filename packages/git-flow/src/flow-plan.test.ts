@@ -139,7 +139,7 @@ describe('planning a finish, whatever an earlier run already did', () => {
           state.tagDone ? [] : ['tag -a -m Release v1.3.0 v1.3.0 main'],
         );
         // Each merge happens on its target branch, after the previous steps.
-        let head = state.currentBranch;
+        let head: string | undefined = state.currentBranch;
         for (const line of lines) {
           if (line.startsWith('checkout ')) head = line.slice('checkout '.length);
           if (line === 'merge --no-ff --no-edit release/1.3.0') expect(head).toBe('main');
