@@ -30,6 +30,7 @@ export type {
   DeployConfig,
   DeployEnvironmentConfig,
   GitConfig,
+  ReleaseConfig,
   ReletanConfig,
   ReletanConfigInput,
   SearchConfig,

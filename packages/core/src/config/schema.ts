@@ -81,6 +81,28 @@ export const notifySchema = strictObject({
   slackWebhookEnv: envVarName.optional(),
 });
 
+export const releaseNotesGroupSchema = strictObject({
+  /** The heading of the group, e.g. "Features". */
+  title: nonEmpty,
+  /** A pull request with any of these labels goes in this group (the first matching group wins). */
+  labels: z.array(nonEmpty).min(1, 'must list at least one label'),
+});
+
+export const releaseSchema = strictObject({
+  notes: strictObject({
+    /**
+     * Sections of the release notes, by pull request label, in order; unmatched pull requests are listed
+     * under "Other changes". Labels come from GitHub, so groups need a token. @default [] (one list)
+     */
+    groups: z.array(releaseNotesGroupSchema).default([]),
+    /**
+     * Authors (GitHub logins) whose pull requests are left out, on top of bots (logins ending in `[bot]`),
+     * which are always left out. @default []
+     */
+    excludeAuthors: z.array(nonEmpty).default([]),
+  }).prefault({}),
+});
+
 export const stageEnvSchema = strictObject({
   /** Committed, non-secret layers, in order; later ones override earlier ones. */
   visible: z.array(nonEmpty).optional(),
@@ -171,6 +193,7 @@ export const configSchema = strictObject({
   github: githubSchema.prefault({}),
   automerge: automergeSchema.prefault({}),
   notify: notifySchema.prefault({}),
+  release: releaseSchema.prefault({}),
   stages: z.record(stageName, stageSchema).default({}),
 }).superRefine((config, ctx) => {
   for (const [name, stage] of Object.entries(config.stages)) {
@@ -264,6 +287,7 @@ export type ReletanConfigInput = z.input<typeof configSchema>;
 export type ReletanConfig = z.output<typeof configSchema>;
 export type StageConfig = z.output<typeof stageSchema>;
 export type GitConfig = z.output<typeof gitSchema>;
+export type ReleaseConfig = z.output<typeof releaseSchema>;
 export type AutomergeConfig = z.output<typeof automergeSchema>;
 export type DeployConfig = z.output<typeof deploySchema>;
 export type DeployEnvironmentConfig = z.output<typeof deployEnvironmentSchema>;

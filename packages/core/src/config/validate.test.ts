@@ -210,6 +210,41 @@ describe('rejecting configs with the exact path', () => {
   });
 });
 
+describe('the release section', () => {
+  it('defaults to ungrouped notes that leave out only bots', () => {
+    expect(validateConfig({}).release).toEqual({ notes: { groups: [], excludeAuthors: [] } });
+  });
+
+  it('accepts label groups and excluded authors', () => {
+    const config = validateConfig({
+      release: {
+        notes: {
+          groups: [
+            { title: 'Features', labels: ['feature', 'enhancement'] },
+            { title: 'Fixes', labels: ['bug'] },
+          ],
+          excludeAuthors: ['renovate-bot'],
+        },
+      },
+    });
+    expect(config.release.notes.groups[1]).toEqual({ title: 'Fixes', labels: ['bug'] });
+    expect(config.release.notes.excludeAuthors).toEqual(['renovate-bot']);
+  });
+
+  it('rejects a group without labels, naming its path', () => {
+    expect(rejection({ release: { notes: { groups: [{ title: 'Fixes', labels: [] }] } } }).message).toBe(
+      'release.notes.groups[0].labels: must list at least one label',
+    );
+  });
+
+  it('rejects a misspelt key in a group', () => {
+    const error = rejection({ release: { notes: { groups: [{ title: 'Fixes', label: ['bug'] }] } } });
+    expect(problems(error)).toContain(
+      'reletan.config.json: release.notes.groups[0].label: unknown key "label" (did you mean "labels"?)',
+    );
+  });
+});
+
 describe('pointing at lines in JSON files', () => {
   it('gives line and column of the offending value', () => {
     const text = `{

@@ -1,0 +1,327 @@
+import type { GitConfig } from '@reletan/core';
+import { ReletanError } from '@reletan/core';
+import type { FlowStep } from './operations.js';
+import type { Divergence, RefSnapshot } from './repo-state.js';
+import {
+  latestRelease,
+  parseReleaseTag,
+  type ReleaseTag,
+  resolveVersion,
+  type VersionBump,
+} from './versions.js';
+
+/** `release` branches start from develop; `hotfix` branches from main. Both finish the same way. */
+export type FlowKind = 'release' | 'hotfix';
+
+export function flowPrefix(kind: FlowKind, git: GitConfig): string {
+  return kind === 'release' ? git.releasePrefix : git.hotfixPrefix;
+}
+
+export function flowBase(kind: FlowKind, git: GitConfig): string {
+  return kind === 'release' ? git.developBranch : git.mainBranch;
+}
+
+/** The facts about the working tree every flow checks first. */
+export interface WorktreeFacts {
+  /** Tracked files with changes. */
+  dirty: readonly string[];
+  mergeInProgress: boolean;
+}
+
+/** Refuses to touch a repository with a stopped merge or uncommitted changes to tracked files. */
+export function checkWorktree(facts: WorktreeFacts, rerun: string): void {
+  if (facts.mergeInProgress) {
+    throw new ReletanError({
+      code: 'MERGE_IN_PROGRESS',
+      message: 'a merge is in progress in this repository',
+      hint: `resolve the conflicts, "git add" the files and "git commit" (or "git merge --abort"), then run "${rerun}" again`,
+    });
+  }
+  if (facts.dirty.length > 0) {
+    const shown = facts.dirty.slice(0, 10);
+    throw new ReletanError({
+      code: 'WORKTREE_DIRTY',
+      message: `the working tree has uncommitted changes to ${facts.dirty.length} tracked file${facts.dirty.length === 1 ? '' : 's'}`,
+      details:
+        facts.dirty.length > shown.length
+          ? [...shown, `… and ${facts.dirty.length - shown.length} more`]
+          : shown,
+      hint: `commit or stash them ("git stash"), then run "${rerun}" again`,
+    });
+  }
+}
+
+/** Refuses a local branch that is behind or has diverged from the remote's copy (as last fetched). */
+export function checkUpToDate(
+  branch: string,
+  divergence: Divergence | undefined,
+  remote: string,
+  fetched: boolean,
+): void {
+  if (divergence === undefined || divergence === 'equal' || divergence === 'ahead') return;
+  const where = `${remote}/${branch}`;
+  if (divergence === 'behind') {
+    throw new ReletanError({
+      code: 'BRANCH_BEHIND',
+      message: `local branch ${branch} is behind ${where}${fetched ? '' : ' (as last fetched)'}`,
+      hint: `update it ("git checkout ${branch} && git pull --ff-only ${remote} ${branch}"), then run this again`,
+    });
+  }
+  throw new ReletanError({
+    code: 'BRANCH_DIVERGED',
+    message: `local branch ${branch} and ${where} have diverged${fetched ? '' : ' (as last fetched)'}`,
+    hint: `reconcile them first (e.g. "git checkout ${branch} && git pull --rebase ${remote} ${branch}"), then run this again`,
+  });
+}
+
+/** Flow branches of a kind that exist locally or on the remote. */
+export function branchesInProgress(kind: FlowKind, git: GitConfig, refs: RefSnapshot): string[] {
+  const prefix = flowPrefix(kind, git);
+  const names = new Set<string>();
+  for (const name of refs.heads.keys()) if (name.startsWith(prefix)) names.add(name);
+  for (const name of refs.remoteBranches.keys()) if (name.startsWith(prefix)) names.add(name);
+  return [...names].sort();
+}
+
+export interface StartFacts extends WorktreeFacts {
+  kind: FlowKind;
+  git: GitConfig;
+  refs: RefSnapshot;
+  /** The base branch relative to the remote's copy; undefined when the remote has none. */
+  baseDivergence: Divergence | undefined;
+  /** The last release reachable from the base branch: the default version bumps it. */
+  lastReachable: ReleaseTag | undefined;
+  requestedVersion?: string | undefined;
+  bump?: VersionBump | undefined;
+  push: boolean;
+  fetched: boolean;
+  remoteConfigured: boolean;
+}
+
+export interface StartPlan {
+  version: string;
+  branch: string;
+  base: string;
+  tag: string;
+  /** The last release (reachable from the base), where the notes of the new branch start. */
+  previous: ReleaseTag | undefined;
+  steps: FlowStep[];
+}
+
+/**
+ * Decides what `release start` / `hotfix start` does, or refuses (exit 1) and says why: a stopped merge,
+ * uncommitted changes, a base behind or diverged from its remote, a flow branch already in progress, a tag
+ * or branch that exists, a version not greater than the last release.
+ */
+export function planStart(facts: StartFacts): StartPlan {
+  const { kind, git, refs } = facts;
+  const base = flowBase(kind, git);
+  const command = `reletan ${kind} start`;
+  checkWorktree(facts, command);
+  if (!refs.heads.has(base)) {
+    throw new ReletanError({
+      code: 'BASE_BRANCH_MISSING',
+      message: `the ${kind} base branch ${base} does not exist locally`,
+      hint: refs.remoteBranches.has(base)
+        ? `create it from the remote: "git branch ${base} ${git.remote}/${base}"`
+        : `create it ("git branch ${base} ${git.mainBranch}"), or set git.${kind === 'release' ? 'developBranch' : 'mainBranch'} in the reletan config`,
+    });
+  }
+  checkUpToDate(base, facts.baseDivergence, git.remote, facts.fetched);
+  const version = resolveVersion({
+    requested: facts.requestedVersion,
+    bump: facts.bump ?? (kind === 'release' ? 'minor' : 'patch'),
+    base: facts.lastReachable,
+    tagPrefix: git.tagPrefix,
+  });
+  const tag = `${git.tagPrefix}${version}`;
+  const branch = `${flowPrefix(kind, git)}${version}`;
+  if (refs.tags.has(tag)) {
+    throw new ReletanError({
+      code: 'TAG_EXISTS',
+      message: `tag ${tag} already exists`,
+      hint: 'pick another version',
+    });
+  }
+  if (refs.heads.has(branch) || refs.remoteBranches.has(branch)) {
+    throw new ReletanError({
+      code: 'BRANCH_EXISTS',
+      message: `branch ${refs.heads.has(branch) ? branch : `${git.remote}/${branch}`} already exists`,
+      hint: `finish it ("reletan ${kind} finish ${version}"), or pick another version`,
+    });
+  }
+  // After the tag and branch checks, which name the exact clash, and before anything else.
+  resolveVersion({
+    requested: version,
+    tagPrefix: '',
+    latest: latestRelease(refs.tags.keys(), git.tagPrefix),
+  });
+  const inProgress = branchesInProgress(kind, git, refs);
+  if (inProgress.length > 0) {
+    const first = inProgress[0] ?? '';
+    const local = refs.heads.has(first);
+    throw new ReletanError({
+      code: kind === 'release' ? 'RELEASE_IN_PROGRESS' : 'HOTFIX_IN_PROGRESS',
+      message: `a ${kind} is already in progress: ${local ? first : `${git.remote}/${first}`}`,
+      hint: `finish it first ("reletan ${kind} finish ${first.slice(flowPrefix(kind, git).length)}")`,
+    });
+  }
+  if (facts.push && !facts.remoteConfigured) throw noRemote(git.remote);
+  const steps: FlowStep[] = [{ type: 'git', args: ['checkout', '-b', branch, base] }];
+  if (facts.push) steps.push({ type: 'git', args: ['push', '--set-upstream', git.remote, branch] });
+  return { version, branch, base, tag, previous: facts.lastReachable, steps };
+}
+
+export interface FinishFacts extends WorktreeFacts {
+  kind: FlowKind;
+  git: GitConfig;
+  refs: RefSnapshot;
+  /** The flow branch being finished. */
+  branch: string;
+  currentBranch: string | undefined;
+  /** The flow branch, main and develop relative to the remote's copies (absent: no remote copy). */
+  divergence: ReadonlyMap<string, Divergence>;
+  /** The flow branch's tip is already in main. */
+  mergedIntoMain: boolean;
+  /** The flow branch's tip is in main's first-parent history: it never had commits of its own. */
+  onMainline: boolean;
+  /** The flow branch relative to main (for a branch not yet merged). */
+  againstMain: Divergence;
+  /** The tag of this version, if it exists: whether it is the one an earlier finish of this branch made. */
+  tagState: 'absent' | 'this-branch' | 'other';
+  /** The tag's commit is already in develop. */
+  tagMergedIntoDevelop: boolean;
+  push: boolean;
+  keep: boolean;
+  fetched: boolean;
+  remoteConfigured: boolean;
+  /** The annotated tag's message. */
+  message: string;
+  githubRelease?: { repository: string } | undefined;
+  slackVariable?: string | undefined;
+}
+
+export interface FinishPlan {
+  version: string;
+  tag: string;
+  /** Steps an earlier, interrupted finish already did, which are not done again. */
+  done: string[];
+  steps: FlowStep[];
+}
+
+/**
+ * Decides what `release finish` / `hotfix finish` does, following git-flow AVH: a `--no-ff` merge of the
+ * branch into main, an annotated tag on that merge, a `--no-ff` merge of the tag into develop, deletion of
+ * the branch (remote, then local), ending on develop. Steps an interrupted finish already did are skipped,
+ * so a rerun completes it; `--push` sends main, develop, the tag and the remote branch's deletion in one
+ * atomic push, before the local branch is deleted, so a rejected push is retried by a rerun too.
+ */
+export function planFinish(facts: FinishFacts): FinishPlan {
+  const { kind, git, refs, branch } = facts;
+  const prefix = flowPrefix(kind, git);
+  const requested = branch.slice(prefix.length);
+  const rerun = `reletan ${kind} finish ${requested}`;
+  checkWorktree(facts, rerun);
+  const version = parseReleaseTag(requested, '');
+  if (version === undefined) {
+    throw new ReletanError({
+      code: 'BRANCH_NOT_VERSION',
+      message: `branch ${branch} is not named ${prefix}<semver version>`,
+      hint: `rename it (e.g. "git branch -m ${branch} ${prefix}1.2.0") and run "reletan ${kind} finish" again`,
+    });
+  }
+  const tag = `${git.tagPrefix}${version}`;
+  for (const name of [branch, git.mainBranch, git.developBranch]) {
+    if (!refs.heads.has(name)) {
+      throw new ReletanError({
+        code: 'BRANCH_MISSING',
+        message: `branch ${name} does not exist locally`,
+        hint: refs.remoteBranches.has(name)
+          ? `create it from the remote: "git branch ${name} ${git.remote}/${name}"`
+          : 'check the git.* branch names in the reletan config',
+      });
+    }
+    checkUpToDate(name, facts.divergence.get(name), git.remote, facts.fetched);
+  }
+  if (facts.tagState === 'other') {
+    throw new ReletanError({
+      code: 'TAG_EXISTS',
+      message: `tag ${tag} already exists and is not the merge of ${branch}`,
+      hint: `a release ${version} was made some other way; rename the branch to a new version ("git branch -m ${branch} ${prefix}<version>")`,
+    });
+  }
+  const others = [...refs.tags.keys()].filter((name) => name !== tag);
+  const latest = latestRelease(others, git.tagPrefix);
+  if (latest) resolveVersion({ requested: version, tagPrefix: '', latest });
+  if (facts.tagState === 'absent' && (facts.onMainline || facts.againstMain === 'equal')) {
+    throw new ReletanError({
+      code: kind === 'hotfix' ? 'HOTFIX_EMPTY' : 'RELEASE_EMPTY',
+      message: `${branch} has no commits beyond ${git.mainBranch}: there is nothing to ${kind === 'hotfix' ? 'fix' : 'release'}`,
+      hint: `commit the ${kind === 'hotfix' ? 'fix' : 'release changes'} on ${branch} first, or delete it ("git branch -d ${branch}")`,
+    });
+  }
+  if (!facts.mergedIntoMain && facts.againstMain === 'unrelated') {
+    throw new ReletanError({
+      code: 'BRANCH_UNRELATED',
+      message: `${branch} has no common history with ${git.mainBranch}`,
+      hint: `recreate it from ${git.mainBranch}`,
+    });
+  }
+  if (facts.push && !facts.remoteConfigured) throw noRemote(git.remote);
+
+  const steps: FlowStep[] = [];
+  const done: string[] = [];
+  let head = facts.currentBranch;
+  const checkout = (name: string) => {
+    if (head !== name) steps.push({ type: 'git', args: ['checkout', name] });
+    head = name;
+  };
+
+  if (facts.mergedIntoMain) done.push(`${branch} is already merged into ${git.mainBranch}`);
+  else {
+    checkout(git.mainBranch);
+    steps.push({ type: 'git', args: ['merge', '--no-ff', '--no-edit', branch] });
+  }
+  if (facts.tagState === 'this-branch') done.push(`tag ${tag} already exists`);
+  else steps.push({ type: 'git', args: ['tag', '-a', '-m', facts.message, tag, git.mainBranch] });
+  if (facts.tagMergedIntoDevelop) done.push(`${tag} is already merged into ${git.developBranch}`);
+  else {
+    checkout(git.developBranch);
+    steps.push({ type: 'git', args: ['merge', '--no-ff', '--no-edit', tag] });
+  }
+
+  const deleteRemote = !facts.keep && refs.remoteBranches.has(branch);
+  if (facts.push) {
+    steps.push({
+      type: 'git',
+      args: [
+        'push',
+        '--atomic',
+        git.remote,
+        `refs/heads/${git.mainBranch}`,
+        `refs/heads/${git.developBranch}`,
+        `refs/tags/${tag}`,
+        ...(deleteRemote ? [`:refs/heads/${branch}`] : []),
+      ],
+    });
+  } else if (deleteRemote) {
+    steps.push({ type: 'git', args: ['push', git.remote, `:refs/heads/${branch}`] });
+  }
+  if (facts.githubRelease)
+    steps.push({ type: 'github-release', repository: facts.githubRelease.repository, tag });
+  if (facts.slackVariable) steps.push({ type: 'slack', variable: facts.slackVariable });
+  if (!facts.keep) {
+    if (head === branch) checkout(git.developBranch);
+    steps.push({ type: 'git', args: ['branch', '-d', branch] });
+  }
+  checkout(git.developBranch);
+  return { version, tag, done, steps };
+}
+
+function noRemote(remote: string): ReletanError {
+  return new ReletanError({
+    code: 'REMOTE_MISSING',
+    message: `there is no remote "${remote}" to push to`,
+    hint: `add it ("git remote add ${remote} URL"), set git.remote in the reletan config, or leave out --push`,
+  });
+}

@@ -1,0 +1,475 @@
+import type { GitRunner, Logger, ReletanConfig } from '@reletan/core';
+import { ReletanError, resolveGitHubToken, usageError } from '@reletan/core';
+import {
+  branchesInProgress,
+  type FinishFacts,
+  type FlowKind,
+  flowBase,
+  flowPrefix,
+  planFinish,
+  planStart,
+} from './flow-plan.js';
+import { createGitHubRelease, type GitHubReleaseResult } from './github-release.js';
+import {
+  buildReleaseNotes,
+  type GitHubAccess,
+  lastReleaseReachableFrom,
+  notesTitle,
+  type ReleaseNotes,
+  resolveRepository,
+} from './notes.js';
+import { formatMarkdown, formatSlack } from './notes-format.js';
+import { describeStep, type FlowStep } from './operations.js';
+import {
+  changedFiles,
+  compareCommits,
+  conflictedFiles,
+  currentBranch,
+  type Divergence,
+  hasRemote,
+  isAncestor,
+  mergeInProgress,
+  type RefSnapshot,
+  readRefs,
+  secondParent,
+} from './repo-state.js';
+import { postToSlack } from './slack.js';
+import type { VersionBump } from './versions.js';
+
+/** The parts of the reletan config the flows read. */
+export type FlowConfig = Pick<ReletanConfig, 'git' | 'github' | 'release' | 'notify'>;
+
+export interface FlowOptions {
+  /** The repository's git runner (see `createGitRunner`). */
+  git: GitRunner;
+  /** The reletan config (defaults applied, e.g. by `loadConfig` or `validateConfig({})`). */
+  config: FlowConfig;
+  /** Progress and warnings; secrets found on the way are registered with it. */
+  logger?: Logger | undefined;
+  /** Environment for GitHub (`GITHUB_TOKEN`, `GH_TOKEN`, `GITHUB_API_URL`) and Slack. @default process.env */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** GitHub access (tests pass an Octokit aimed at nock). @default `createGitHubClient` when a token is set */
+  github?: GitHubAccess | undefined;
+  /** Fetch `git.remote` (with `--prune`) before checking that branches are up to date. @default false */
+  fetchRemote?: boolean | undefined;
+  /** Print the operations, change nothing. @default false */
+  dryRun?: boolean | undefined;
+}
+
+export interface StartFlowOptions extends FlowOptions {
+  kind: FlowKind;
+  /** The version; with or without the tag prefix. @default the last release bumped by `bump` */
+  version?: string | undefined;
+  /** @default "minor" for a release, "patch" for a hotfix */
+  bump?: VersionBump | undefined;
+  /** Push the new branch and set its upstream. @default false */
+  push?: boolean | undefined;
+}
+
+export interface StartFlowResult {
+  kind: FlowKind;
+  version: string;
+  branch: string;
+  base: string;
+  tag: string;
+  dryRun: boolean;
+  /** The operations run (or, with `dryRun`, that would run), as command lines. */
+  operations: string[];
+  /** The pull requests merged since the last release. */
+  notes: ReleaseNotes;
+}
+
+/** `release start` / `hotfix start`: checks the repository, creates the branch from its base, optionally pushes it. */
+export async function startFlow(options: StartFlowOptions): Promise<StartFlowResult> {
+  const { git, config, kind } = options;
+  const base = flowBase(kind, config.git);
+  const operations: string[] = [];
+  const fetched = await fetchFirst(options, operations);
+  const refs = await readRefs(git, config.git.remote);
+  const [dirty, merging, remoteConfigured] = await Promise.all([
+    changedFiles(git),
+    mergeInProgress(git),
+    hasRemote(git, config.git.remote),
+  ]);
+  const plan = planStart({
+    kind,
+    git: config.git,
+    refs,
+    dirty,
+    mergeInProgress: merging,
+    baseDivergence: await divergenceFromRemote(git, refs, base),
+    lastReachable: refs.heads.has(base)
+      ? await lastReleaseReachableFrom(git, base, config.git.tagPrefix)
+      : undefined,
+    requestedVersion: options.version,
+    bump: options.bump,
+    push: options.push ?? false,
+    fetched,
+    remoteConfigured,
+  });
+  await runSteps(options, plan.steps, operations, { kind, command: 'start', version: plan.version });
+  const notes = await buildReleaseNotes({
+    ...options,
+    offline: options.dryRun === true,
+    from: plan.previous?.tag,
+    to: plan.base,
+    version: plan.version,
+  });
+  return {
+    kind,
+    version: plan.version,
+    branch: plan.branch,
+    base: plan.base,
+    tag: plan.tag,
+    dryRun: options.dryRun === true,
+    operations,
+    notes: { ...notes, to: plan.branch },
+  };
+}
+
+export interface FinishFlowOptions extends FlowOptions {
+  kind: FlowKind;
+  /** The version being finished. @default the one branch of this kind in progress */
+  version?: string | undefined;
+  /** Push main, develop, the tag and the remote branch's deletion in one `git push --atomic`. @default false */
+  push?: boolean | undefined;
+  /** Keep the branch (local and remote) after finishing. @default false */
+  keep?: boolean | undefined;
+  /** The tag's message. @default the release notes' title, e.g. "Release v1.2.0" */
+  message?: string | undefined;
+  /** Create the GitHub Release of the tag with the notes (needs `push` and a token). @default false */
+  githubRelease?: boolean | undefined;
+  /** Slack webhook calls. @default the global fetch */
+  fetch?: typeof fetch | undefined;
+}
+
+export interface FinishFlowResult {
+  kind: FlowKind;
+  version: string;
+  tag: string;
+  branch: string;
+  dryRun: boolean;
+  /** Steps a previous, interrupted finish had done, which were not done again. */
+  alreadyDone: string[];
+  operations: string[];
+  pushed: boolean;
+  githubRelease?: GitHubReleaseResult;
+  slackPosted: boolean;
+  notes: ReleaseNotes;
+}
+
+/**
+ * `release finish` / `hotfix finish`, as git-flow AVH does it by default, resumable: rerunning a finish that
+ * stopped (a conflict, a rejected push) does only what is left.
+ */
+export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlowResult> {
+  const { git, config, kind } = options;
+  const { mainBranch, developBranch, remote } = config.git;
+  const env = options.env ?? process.env;
+  if (options.githubRelease && !options.push) {
+    throw usageError('GITHUB_RELEASE_NEEDS_PUSH', '--github-release needs --push', {
+      hint: 'GitHub can only publish a tag it has: add --push',
+    });
+  }
+  if (options.githubRelease && !options.github && !resolveGitHubToken(env)) {
+    throw usageError(
+      'GITHUB_TOKEN_MISSING',
+      '--github-release needs a GitHub token: set GITHUB_TOKEN or GH_TOKEN',
+      {
+        hint: "create a token that can write releases (or use the CI job's token) and export it as GITHUB_TOKEN",
+      },
+    );
+  }
+  const operations: string[] = [];
+  const fetched = await fetchFirst(options, operations);
+  const refs = await readRefs(git, remote);
+  const branch = chooseBranch(kind, options, refs);
+  const [dirty, merging, remoteConfigured, head] = await Promise.all([
+    changedFiles(git),
+    mergeInProgress(git),
+    hasRemote(git, remote),
+    currentBranch(git),
+  ]);
+  const prefix = flowPrefix(kind, config.git);
+  const tag = `${config.git.tagPrefix}${branch.slice(prefix.length)}`;
+  const tip = refs.heads.get(branch);
+  const main = refs.heads.get(mainBranch);
+  const develop = refs.heads.get(developBranch);
+  const divergence = new Map<string, Divergence>();
+  for (const name of [branch, mainBranch, developBranch]) {
+    const value = await divergenceFromRemote(git, refs, name);
+    if (value) divergence.set(name, value);
+  }
+  const existingTag = refs.tags.get(tag);
+  let tagState: FinishFacts['tagState'] = 'absent';
+  if (existingTag) {
+    const merged = await secondParent(git, existingTag.commit);
+    tagState = tip !== undefined && (merged === tip || existingTag.commit === tip) ? 'this-branch' : 'other';
+  }
+  const mergedIntoMain = tip !== undefined && main !== undefined && (await isAncestor(git, tip, main));
+  const onMainline = mergedIntoMain && tip !== undefined && (await isOnFirstParentLine(git, tip, mainBranch));
+  const againstMain =
+    tip !== undefined && main !== undefined ? await compareCommits(git, tip, main) : 'unrelated';
+  const tagMergedIntoDevelop =
+    existingTag !== undefined &&
+    develop !== undefined &&
+    (await isAncestor(git, existingTag.commit, develop));
+
+  const versionText = branch.slice(prefix.length);
+  const message = options.message ?? notesTitle({ version: versionText }, config.git.tagPrefix);
+  const repository =
+    options.githubRelease || config.notify.slackWebhookEnv
+      ? await resolveRepository(git, config, env)
+      : undefined;
+  if (options.githubRelease && !repository) {
+    throw usageError(
+      'GITHUB_REPOSITORY_UNKNOWN',
+      'cannot tell which GitHub repository to publish the release in',
+      {
+        input: { path: 'github.repository' },
+        hint: `set github.repository ("owner/name") in the reletan config, or point the ${remote} remote at GitHub`,
+      },
+    );
+  }
+  const slackVariable = config.notify.slackWebhookEnv;
+  const slackUrl = slackVariable ? env[slackVariable] : undefined;
+  if (slackUrl) options.logger?.secret(slackUrl);
+
+  const plan = planFinish({
+    kind,
+    git: config.git,
+    refs,
+    branch,
+    currentBranch: head,
+    dirty,
+    mergeInProgress: merging,
+    divergence,
+    mergedIntoMain,
+    onMainline,
+    againstMain,
+    tagState,
+    tagMergedIntoDevelop,
+    push: options.push ?? false,
+    keep: options.keep ?? false,
+    fetched,
+    remoteConfigured,
+    message,
+    githubRelease:
+      options.githubRelease && repository
+        ? { repository: `${repository.owner}/${repository.name}` }
+        : undefined,
+    slackVariable: slackUrl ? slackVariable : undefined,
+  });
+
+  // The notes of what this branch ships: from the release before it to the branch itself.
+  const previous = await lastReleaseReachableFrom(git, branch, config.git.tagPrefix, plan.tag);
+  const notes = await buildReleaseNotes({
+    ...options,
+    offline: options.dryRun === true,
+    from: previous?.tag,
+    to: branch,
+    version: plan.version,
+  });
+
+  let githubRelease: GitHubReleaseResult | undefined;
+  let slackPosted = false;
+  await runSteps(options, plan.steps, operations, {
+    kind,
+    command: 'finish',
+    version: plan.version,
+    onGitHubRelease: async () => {
+      if (!repository) return;
+      githubRelease = await createGitHubRelease({
+        github: options.github,
+        env,
+        logger: options.logger,
+        repository,
+        tag: plan.tag,
+        name: notesTitle(notes, config.git.tagPrefix),
+        body: formatMarkdown(notes, {
+          tagPrefix: config.git.tagPrefix,
+          groups: config.release.notes.groups,
+          heading: false,
+        }),
+        prerelease: plan.version.includes('-'),
+      });
+    },
+    onSlack: async () => {
+      if (!slackUrl) return;
+      await postToSlack({
+        url: slackUrl,
+        text: formatSlack(notes, { tagPrefix: config.git.tagPrefix, groups: config.release.notes.groups }),
+        fetch: options.fetch,
+      });
+      slackPosted = true;
+    },
+  });
+  return {
+    kind,
+    version: plan.version,
+    tag: plan.tag,
+    branch,
+    dryRun: options.dryRun === true,
+    alreadyDone: plan.done,
+    operations,
+    pushed: options.push === true,
+    ...(githubRelease ? { githubRelease } : {}),
+    slackPosted,
+    notes,
+  };
+}
+
+/** The branch a finish works on: the one named, else the only one of its kind in progress. */
+function chooseBranch(kind: FlowKind, options: FinishFlowOptions, refs: RefSnapshot): string {
+  const { config } = options;
+  const prefix = flowPrefix(kind, config.git);
+  if (options.version !== undefined) {
+    let version = options.version.trim();
+    if (
+      !refs.heads.has(`${prefix}${version}`) &&
+      config.git.tagPrefix &&
+      version.startsWith(config.git.tagPrefix)
+    ) {
+      version = version.slice(config.git.tagPrefix.length);
+    }
+    const branch = `${prefix}${version}`;
+    if (!refs.heads.has(branch)) {
+      const local = [...refs.heads.keys()].filter((name) => name.startsWith(prefix));
+      throw new ReletanError({
+        code: kind === 'release' ? 'RELEASE_NOT_FOUND' : 'HOTFIX_NOT_FOUND',
+        message: `there is no local branch ${branch}`,
+        hint: local.length
+          ? `${kind}s in progress: ${local.join(', ')}`
+          : refs.remoteBranches.has(branch)
+            ? `check it out from the remote first: "git checkout ${branch}"`
+            : `start one with "reletan ${kind} start"`,
+      });
+    }
+    return branch;
+  }
+  const local = [...refs.heads.keys()].filter((name) => name.startsWith(prefix)).sort();
+  if (local.length === 1) return local[0] as string;
+  if (local.length === 0) {
+    const remote = branchesInProgress(kind, config.git, refs);
+    throw new ReletanError({
+      code: kind === 'release' ? 'NO_RELEASE_IN_PROGRESS' : 'NO_HOTFIX_IN_PROGRESS',
+      message: `no ${kind} is in progress (no local ${prefix}* branch)`,
+      hint: remote.length
+        ? `check it out from the remote first: "git checkout ${remote[0]}"`
+        : `start one with "reletan ${kind} start"`,
+    });
+  }
+  throw usageError('VERSION_REQUIRED', `several ${kind}s are in progress: ${local.join(', ')}`, {
+    hint: `name the one to finish: "reletan ${kind} finish ${(local[0] ?? '').slice(prefix.length)}"`,
+  });
+}
+
+async function fetchFirst(options: FlowOptions, operations: string[]): Promise<boolean> {
+  if (!options.fetchRemote) return false;
+  const args = ['fetch', '--quiet', '--prune', options.config.git.remote];
+  operations.push(describeStep({ type: 'git', args }));
+  // A dry run changes nothing, not even remote-tracking branches: its checks use the last fetch.
+  if (options.dryRun) return false;
+  if (!(await hasRemote(options.git, options.config.git.remote))) {
+    throw new ReletanError({
+      code: 'REMOTE_MISSING',
+      message: `there is no remote "${options.config.git.remote}" to fetch from`,
+      hint: 'set git.remote in the reletan config, or leave out --fetch',
+    });
+  }
+  options.logger?.progress(`fetching ${options.config.git.remote}`);
+  await options.git.run(args);
+  return true;
+}
+
+async function divergenceFromRemote(
+  git: GitRunner,
+  refs: RefSnapshot,
+  branch: string,
+): Promise<Divergence | undefined> {
+  const local = refs.heads.get(branch);
+  const remote = refs.remoteBranches.get(branch);
+  if (local === undefined || remote === undefined) return undefined;
+  return compareCommits(git, local, remote);
+}
+
+/** Whether `commit` is on `branch`'s first-parent line (it was committed there, not merged in). */
+async function isOnFirstParentLine(git: GitRunner, commit: string, branch: string): Promise<boolean> {
+  const output = await git.output(['rev-list', '--first-parent', branch]);
+  return output.split('\n').includes(commit);
+}
+
+interface StepHandlers {
+  kind: FlowKind;
+  command: 'start' | 'finish';
+  version: string;
+  onGitHubRelease?: () => Promise<void>;
+  onSlack?: () => Promise<void>;
+}
+
+async function runSteps(
+  options: FlowOptions,
+  steps: readonly FlowStep[],
+  operations: string[],
+  handlers: StepHandlers,
+): Promise<void> {
+  for (const step of steps) {
+    const line = describeStep(step);
+    operations.push(line);
+    if (options.dryRun) continue;
+    options.logger?.progress(line);
+    if (step.type === 'github-release') await handlers.onGitHubRelease?.();
+    else if (step.type === 'slack') await handlers.onSlack?.();
+    else await runGitStep(options.git, step.args, handlers, line);
+  }
+}
+
+async function runGitStep(
+  git: GitRunner,
+  args: string[],
+  handlers: StepHandlers,
+  line: string,
+): Promise<void> {
+  const result = await git.run(args, { allowFailure: true });
+  if (result.exitCode === 0) return;
+  const output = (result.stderr.trim() || result.stdout.trim()).split('\n');
+  if (handlers.command === 'start') {
+    const pushing = args[0] === 'push';
+    throw new ReletanError({
+      code: pushing ? 'PUSH_REJECTED' : 'GIT_FAILED',
+      message: `${line} failed${pushing ? `; the branch was created locally` : ''}`,
+      details: output,
+      input: { command: line },
+      hint: pushing ? `fix what the remote refused, then push it: "${line}"` : undefined,
+    });
+  }
+  const rerun = `reletan ${handlers.kind} finish ${handlers.version}`;
+  if (args[0] === 'merge') {
+    const files = await conflictedFiles(git);
+    if (files.length > 0) {
+      throw new ReletanError({
+        code: 'MERGE_CONFLICT',
+        message: `${line} stopped on conflicts in ${files.length} file${files.length === 1 ? '' : 's'}: ${files.join(', ')}`,
+        details: files,
+        input: { command: line },
+        hint: `resolve them, "git add" them and "git commit", then run "${rerun}" again: it continues from here`,
+      });
+    }
+  }
+  if (args[0] === 'push') {
+    throw new ReletanError({
+      code: 'PUSH_REJECTED',
+      message: `${line} was rejected; the remote is unchanged`,
+      details: output,
+      input: { command: line },
+      hint: `fix what the remote refused, then run "${rerun} --push" again: the merges and the tag are done and are not redone`,
+    });
+  }
+  throw new ReletanError({
+    code: 'GIT_FAILED',
+    message: `${line} failed`,
+    details: output,
+    input: { command: line },
+    hint: args[0] === 'checkout' && args[1] === '-b' ? undefined : `fix the cause, then run "${rerun}" again`,
+  });
+}

@@ -1,0 +1,54 @@
+import type { Logger, RepositoryRef } from '@reletan/core';
+import { createGitHubClient, ReletanError } from '@reletan/core';
+import type { GitHubAccess } from './notes.js';
+
+export interface CreateGitHubReleaseOptions {
+  repository: Pick<RepositoryRef, 'owner' | 'name'>;
+  tag: string;
+  name: string;
+  /** The release notes, as Markdown. */
+  body: string;
+  /** @default false */
+  prerelease?: boolean;
+  /** @default `createGitHubClient({ env, logger })` */
+  github?: GitHubAccess | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  logger?: Logger | undefined;
+}
+
+export interface GitHubReleaseResult {
+  /** False when the release already existed (a rerun of a finish that had created it). */
+  created: boolean;
+  url?: string;
+}
+
+/** Creates the GitHub Release of a pushed tag (`POST /repos/{owner}/{repo}/releases`). */
+export async function createGitHubRelease(options: CreateGitHubReleaseOptions): Promise<GitHubReleaseResult> {
+  const github = options.github
+    ? await options.github()
+    : await createGitHubClient({ env: options.env ?? process.env, logger: options.logger });
+  const { owner, name: repo } = options.repository;
+  try {
+    const response = await github.rest.repos.createRelease({
+      owner,
+      repo,
+      tag_name: options.tag,
+      name: options.name,
+      body: options.body,
+      draft: false,
+      prerelease: options.prerelease ?? false,
+    });
+    return { created: true, url: response.data.html_url };
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    const errors = (error as { response?: { data?: { errors?: { code?: string; field?: string }[] } } })
+      .response?.data?.errors;
+    if (status === 422 && errors?.some((item) => item.code === 'already_exists')) return { created: false };
+    throw new ReletanError({
+      code: 'GITHUB_RELEASE_FAILED',
+      message: `could not create the GitHub release ${options.tag} in ${owner}/${repo}: ${error instanceof Error ? error.message : String(error)}`,
+      hint: 'the tag is pushed; fix the cause (token scope, repository name) and run the finish again to create the release',
+      cause: error,
+    });
+  }
+}
