@@ -62,7 +62,11 @@ export interface Cache {
   set(key: string, value: unknown, options?: CacheSetOptions): Promise<boolean>;
   /** Removes `key`; true once memcached confirmed it is gone (or was never there), false if it could not. */
   delete(key: string): Promise<boolean>;
-  /** The cached value, or `compute()`'s result, stored before it is returned. `compute` errors propagate. */
+  /**
+   * The cached value, or `compute()`'s result, stored before it is returned (not stored when the
+   * server has just failed or timed out, so a dead server costs one timeout, not two). `compute`
+   * errors propagate.
+   */
   getOrSet<T>(key: string, compute: () => T | Promise<T>, options?: CacheSetOptions): Promise<T>;
   /** The memcached key `key` is stored under. */
   keyFor(key: string): string;
@@ -157,23 +161,31 @@ export function createCache(options: CreateCacheOptions): Cache {
       }
     });
 
+  type Lookup = { hit: true; value: unknown } | { hit: false; unreachable: boolean };
+  const unreachable: Lookup = { hit: false, unreachable: true };
+  const absent: Lookup = { hit: false, unreachable: false };
+
+  const lookup = (key: string): Promise<Lookup> =>
+    rejectOnThrow(() => {
+      const storedKey = memcachedKey(prefix, key);
+      return request<Lookup>('get', key, storedKey, unreachable, (memjs, reply) =>
+        memjs.get(storedKey, (error, value) => {
+          if (error) return reply(error, unreachable);
+          const entry = decodeEntry(value);
+          if (entry.hit) return reply(null, entry);
+          if (entry.reason !== 'absent') {
+            degrade('get', key, storedKey, entry.reason, `${entry.reason} entry read as a miss`);
+          }
+          reply(null, absent);
+        }),
+      );
+    });
+
   const cache: Cache = {
     prefix,
-    get<T>(key: string): Promise<T | undefined> {
-      return rejectOnThrow(() => {
-        const storedKey = memcachedKey(prefix, key);
-        return request<T | undefined>('get', key, storedKey, undefined, (memjs, reply) =>
-          memjs.get(storedKey, (error, value) => {
-            if (error) return reply(error, undefined);
-            const entry = decodeEntry(value);
-            if (entry.hit) return reply(null, entry.value as T);
-            if (entry.reason !== 'absent') {
-              degrade('get', key, storedKey, entry.reason, `${entry.reason} entry read as a miss`);
-            }
-            reply(null, undefined);
-          }),
-        );
-      });
+    async get<T>(key: string): Promise<T | undefined> {
+      const found = await lookup(key);
+      return found.hit ? (found.value as T) : undefined;
     },
     set(key, value, setOptions = {}) {
       return rejectOnThrow(() => {
@@ -195,10 +207,11 @@ export function createCache(options: CreateCacheOptions): Cache {
       });
     },
     async getOrSet<T>(key: string, compute: () => T | Promise<T>, setOptions: CacheSetOptions = {}) {
-      const cached = await cache.get<T>(key);
-      if (cached !== undefined) return cached;
+      const found = await lookup(key);
+      if (found.hit) return found.value as T;
       const value = await compute();
-      await cache.set(key, value, setOptions);
+      // A server that just failed or timed out would most likely make the write wait as long again.
+      if (!found.unreachable) await cache.set(key, value, setOptions);
       return value;
     },
     keyFor: (key) => memcachedKey(prefix, key),

@@ -255,7 +255,7 @@ export function createRolloutCoordinator(options: RolloutCoordinatorOptions): Ro
           code: 'ROLLOUT_FLUSH_INCOMPLETE',
           message: `flushed ${servers.length - failed.length} of ${servers.length} memcached servers after the rollout of ${release}`,
           details: failed.map((server) => `${server.server}: ${server.error ?? 'not flushed'}`),
-          hint: 'entries in the old format may remain on those servers; complete the rollout again once they answer',
+          hint: 'a server that did not answer may still hold entries in the old format; complete the rollout again once it answers',
         });
       }
       return { flushed: true, markerFound, servers };

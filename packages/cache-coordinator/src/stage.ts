@@ -96,7 +96,7 @@ export async function resolveReleaseId(options: { git: GitRunner; tagPrefix?: st
   const head = await options.git
     .run(['rev-parse', '--verify', 'HEAD'], { allowFailure: true })
     .catch(() => undefined);
-  if (!head || head.exitCode !== 0) {
+  if (head?.exitCode !== 0) {
     throw usageError(
       'CACHE_RELEASE_UNKNOWN',
       `cannot tell the release: ${options.git.cwd} is not a git repository with a commit`,

@@ -3,8 +3,15 @@
 import { afterAll, beforeAll } from 'vitest';
 import { type MemcachedProcess, startMemcached } from '../src/testing.js';
 
-/** Starts `count` memcached servers for the current test file; the array fills in `beforeAll`. */
-export function useMemcached(count: number): MemcachedProcess[] {
+export interface MemcachedPool {
+  /** The server started `index`-th (available once `beforeAll` ran). */
+  server(index: number): MemcachedProcess;
+  address(index: number): string;
+  addresses(): string[];
+}
+
+/** Starts `count` memcached servers for the current test file. */
+export function useMemcached(count: number): MemcachedPool {
   const servers: MemcachedProcess[] = [];
   beforeAll(async () => {
     servers.push(...(await Promise.all(Array.from({ length: count }, () => startMemcached()))));
@@ -12,7 +19,16 @@ export function useMemcached(count: number): MemcachedProcess[] {
   afterAll(async () => {
     await Promise.all(servers.map((server) => server.stop()));
   });
-  return servers;
+  const server = (index: number) => {
+    const found = servers[index];
+    if (!found) throw new Error(`memcached server ${index} was not started`);
+    return found;
+  };
+  return {
+    server,
+    address: (index) => server(index).address,
+    addresses: () => servers.map((started) => started.address),
+  };
 }
 
 /** Starts a server that the test itself stops (and that is stopped after the file at the latest). */
