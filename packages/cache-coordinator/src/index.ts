@@ -38,6 +38,7 @@ export {
   type ReleaseId,
   type ResolveCachePrefixOptions,
   type ResolveCacheSettingsOptions,
+  requireStageCache,
   resolveCacheEnv,
   resolveCachePrefix,
   resolveCacheSettings,

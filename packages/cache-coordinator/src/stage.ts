@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  type CacheConfig,
   createGitRunner,
   type GitRunner,
   parseRepositoryUrl,
@@ -36,16 +37,9 @@ export interface ResolveCacheSettingsOptions {
  * the one the git remote (`git.remote`, default `origin`) points at.
  */
 export async function resolveCacheSettings(options: ResolveCacheSettingsOptions): Promise<CacheSettings> {
-  const stage = resolveStage(options.config, options.stage);
-  const cache = stage.cache;
-  if (!cache) {
-    throw usageError('CACHE_NOT_CONFIGURED', `stage "${stage.name}" has no cache section`, {
-      input: { path: `stages.${stage.name}.cache` },
-      hint: `add "cache": { "servers": ["host:11211"] } to stages.${stage.name} in the reletan config`,
-    });
-  }
+  const cache = requireStageCache(options.config, options.stage);
   const base = {
-    stage: stage.name,
+    stage: options.stage,
     servers: [...cache.servers],
     strategy: cache.strategy,
     ...(cache.schemaVersion === undefined ? {} : { schemaVersion: cache.schemaVersion }),
@@ -61,12 +55,24 @@ export async function resolveCacheSettings(options: ResolveCacheSettingsOptions)
   )?.stdout.trim();
   const name = url ? repositoryName(url) : undefined;
   if (!name) {
-    throw usageError('CACHE_APP_MISSING', `cannot tell the application name of stage "${stage.name}"`, {
-      input: { path: `stages.${stage.name}.cache.app` },
-      hint: `set stages.${stage.name}.cache.app or github.repository (no "${remote}" remote to read it from)`,
+    throw usageError('CACHE_APP_MISSING', `cannot tell the application name of stage "${options.stage}"`, {
+      input: { path: `stages.${options.stage}.cache.app` },
+      hint: `set stages.${options.stage}.cache.app or github.repository (no "${remote}" remote to read it from)`,
     });
   }
   return { ...base, app: name, appSource: 'git remote' };
+}
+
+/** The `cache` section of `stage`; a usage error when the stage is unknown or has none. */
+export function requireStageCache(config: ReletanConfig, stageName: string): CacheConfig {
+  const stage = resolveStage(config, stageName);
+  if (!stage.cache) {
+    throw usageError('CACHE_NOT_CONFIGURED', `stage "${stage.name}" has no cache section`, {
+      input: { path: `stages.${stage.name}.cache` },
+      hint: `add "cache": { "servers": ["host:11211"] } to stages.${stage.name} in the reletan config`,
+    });
+  }
+  return stage.cache;
 }
 
 /** `shop` from `git@github.com:acme/shop.git`, `https://.../acme/shop`, or a local `/srv/git/shop.git`. */
