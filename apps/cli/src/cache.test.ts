@@ -172,11 +172,8 @@ describe('with memcached', () => {
       const result = await reletan(['cache', 'flush', 'prod']);
       expect(result.exitCode).toBe(0);
       expect(result.stderr).toContain(`flush empties every key on ${addresses().join(', ')}`);
-      expect(result.stdout).toBe(
-        addresses()
-          .map((address) => `✓ flushed ${address}`)
-          .join('\n') + '\n',
-      );
+      const lines = addresses().map((address) => `✓ flushed ${address}`);
+      expect(result.stdout).toBe(`${lines.join('\n')}\n`);
       expect(await sentinelsLeft()).toEqual([false, false]);
     });
 
