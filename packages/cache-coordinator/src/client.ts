@@ -1,5 +1,6 @@
 import { usageError } from '@reletan/core';
-import { decodeEntry, encodeEntry } from './codec.js';
+import { ABSENT, decodeValue, encodeEntry, FOREIGN, UNDECODABLE } from './codec.js';
+import { createDeadlineQueue, type PendingOperation } from './deadlines.js';
 import { createHashRing } from './ketama.js';
 import { assertClientPrefix, memcachedKey } from './keys.js';
 import { connectMemjs, errorText, type MemjsClient, type MemjsModule } from './memjs.js';
@@ -85,7 +86,7 @@ export function createCache(options: CreateCacheOptions): Cache {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw usageError('CACHE_OPTION_INVALID', `timeoutMs must be a positive number, got ${timeoutMs}`);
   }
-  const defaultTtl = checkTtl(options.ttlSeconds ?? 0);
+  const defaultInsert = { expires: checkTtl(options.ttlSeconds ?? 0) };
   const ring = createHashRing(addresses.map((address) => address.label));
   const onDegraded = options.onDegraded;
   let client: MemjsClient | undefined;
@@ -126,10 +127,20 @@ export function createCache(options: CreateCacheOptions): Cache {
     }
   };
 
-  /**
-   * Runs one memjs request, resolving with `fallback` on an error or after `timeoutMs`. memjs has its
-   * own timeout; this one also bounds the connect phase and anything memjs never answers.
-   */
+  interface Pending<T> extends PendingOperation {
+    operation: CacheOperation;
+    key: string;
+    storedKey: string;
+    fallback: T;
+    resolve: (value: T) => void;
+  }
+  // memjs has its own request timeout; this one also bounds the connect phase and anything memjs never answers.
+  const deadlines = createDeadlineQueue<Pending<unknown>>((pending) => {
+    degrade(pending.operation, pending.key, pending.storedKey, 'timeout', `no answer within ${timeoutMs} ms`);
+    pending.resolve(pending.fallback);
+  });
+
+  /** Runs one memjs request, resolving with `fallback` on an error or after `timeoutMs`; never rejects. */
   const request = <T>(
     operation: CacheOperation,
     key: string,
@@ -138,17 +149,20 @@ export function createCache(options: CreateCacheOptions): Cache {
     send: (memjs: MemjsClient, reply: (error: unknown, value: T) => void) => void,
   ): Promise<T> =>
     new Promise<T>((resolve) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        degrade(operation, key, storedKey, 'timeout', `no answer within ${timeoutMs} ms`);
-        resolve(fallback);
-      }, timeoutMs);
+      const pending: Pending<T> = {
+        settled: false,
+        deadline: Date.now() + timeoutMs,
+        operation,
+        key,
+        storedKey,
+        fallback,
+        resolve,
+      };
+      deadlines.add(pending as Pending<unknown>);
       const reply = (error: unknown, value: T) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
+        if (pending.settled) return;
+        pending.settled = true;
+        deadlines.release();
         if (error) {
           degrade(operation, key, storedKey, 'error', errorText(error));
           resolve(fallback);
@@ -161,57 +175,77 @@ export function createCache(options: CreateCacheOptions): Cache {
       }
     });
 
+  /**
+   * Reads `key`: `hit(value)` for an entry this client's encoding wrote, `absent` when there is none
+   * (or a foreign or corrupt one, reported), `unreachable` when the server failed or timed out.
+   */
+  const read = <R>(key: string, hit: (value: unknown) => R, absent: R, unreachable: R): Promise<R> => {
+    let storedKey: string;
+    try {
+      storedKey = memcachedKey(prefix, key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return request<R>('get', key, storedKey, unreachable, (memjs, reply) =>
+      memjs.get(storedKey, (error, stored) => {
+        if (error) return reply(error, unreachable);
+        const value = decodeValue(stored);
+        if (value === ABSENT) return reply(null, absent);
+        if (value === FOREIGN || value === UNDECODABLE) {
+          const reason = value === FOREIGN ? 'foreign' : 'undecodable';
+          degrade('get', key, storedKey, reason, `${reason} entry read as a miss`);
+          return reply(null, absent);
+        }
+        reply(null, hit(value));
+      }),
+    );
+  };
+  const asIs = (value: unknown) => value;
   type Lookup = { hit: true; value: unknown } | { hit: false; unreachable: boolean };
+  const found = (value: unknown): Lookup => ({ hit: true, value });
+  const notFound: Lookup = { hit: false, unreachable: false };
   const unreachable: Lookup = { hit: false, unreachable: true };
-  const absent: Lookup = { hit: false, unreachable: false };
-
-  const lookup = (key: string): Promise<Lookup> =>
-    rejectOnThrow(() => {
-      const storedKey = memcachedKey(prefix, key);
-      return request<Lookup>('get', key, storedKey, unreachable, (memjs, reply) =>
-        memjs.get(storedKey, (error, value) => {
-          if (error) return reply(error, unreachable);
-          const entry = decodeEntry(value);
-          if (entry.hit) return reply(null, entry);
-          if (entry.reason !== 'absent') {
-            degrade('get', key, storedKey, entry.reason, `${entry.reason} entry read as a miss`);
-          }
-          reply(null, absent);
-        }),
-      );
-    });
 
   const cache: Cache = {
     prefix,
-    async get<T>(key: string): Promise<T | undefined> {
-      const found = await lookup(key);
-      return found.hit ? (found.value as T) : undefined;
+    get<T>(key: string): Promise<T | undefined> {
+      return read(key, asIs, undefined, undefined) as Promise<T | undefined>;
     },
-    set(key, value, setOptions = {}) {
-      return rejectOnThrow(() => {
-        const storedKey = memcachedKey(prefix, key);
-        const payload = encodeEntry(value);
-        const expires = setOptions.ttlSeconds === undefined ? defaultTtl : checkTtl(setOptions.ttlSeconds);
-        return request('set', key, storedKey, false, (memjs, reply) =>
-          memjs.set(storedKey, payload, { expires }, (error, stored) => reply(error, stored === true)),
-        );
-      });
+    set(key, value, setOptions) {
+      let storedKey: string;
+      let payload: string;
+      let insert: { expires: number };
+      try {
+        storedKey = memcachedKey(prefix, key);
+        payload = encodeEntry(value);
+        insert =
+          setOptions?.ttlSeconds === undefined ? defaultInsert : { expires: checkTtl(setOptions.ttlSeconds) };
+      } catch (error) {
+        // A bad key or value is the caller's bug: a rejected promise, like any other async failure.
+        return Promise.reject(error);
+      }
+      return request('set', key, storedKey, false, (memjs, reply) =>
+        memjs.set(storedKey, payload, insert, (error, stored) => reply(error, stored === true)),
+      );
     },
     delete(key) {
-      return rejectOnThrow(() => {
-        const storedKey = memcachedKey(prefix, key);
-        // memjs answers false for a key that was not there: for an invalidation that is success too.
-        return request('delete', key, storedKey, false, (memjs, reply) =>
-          memjs.delete(storedKey, (error) => reply(error, true)),
-        );
-      });
+      let storedKey: string;
+      try {
+        storedKey = memcachedKey(prefix, key);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      // memjs answers false for a key that was not there: for an invalidation that is success too.
+      return request('delete', key, storedKey, false, (memjs, reply) =>
+        memjs.delete(storedKey, (error) => reply(error, true)),
+      );
     },
     async getOrSet<T>(key: string, compute: () => T | Promise<T>, setOptions: CacheSetOptions = {}) {
-      const found = await lookup(key);
-      if (found.hit) return found.value as T;
+      const lookup = await read(key, found, notFound, unreachable);
+      if (lookup.hit) return lookup.value as T;
       const value = await compute();
       // A server that just failed or timed out would most likely make the write wait as long again.
-      if (!found.unreachable) await cache.set(key, value, setOptions);
+      if (!lookup.unreachable) await cache.set(key, value, setOptions);
       return value;
     },
     keyFor: (key) => memcachedKey(prefix, key),
@@ -222,15 +256,6 @@ export function createCache(options: CreateCacheOptions): Cache {
     },
   };
   return cache;
-}
-
-/** A bad key or value is the caller's bug: reported as a rejected promise, like any async failure. */
-function rejectOnThrow<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return run();
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }
 
 function checkTtl(ttlSeconds: number): number {

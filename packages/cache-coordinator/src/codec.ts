@@ -7,6 +7,7 @@ import { usageError } from '@reletan/core';
  */
 export const FORMAT_TAG = 'rlt:j1:';
 const TAG = Buffer.from(FORMAT_TAG, 'latin1');
+const TAG_LENGTH = TAG.length;
 
 /** Why a read was not a hit. */
 export type MissReason = 'absent' | 'foreign' | 'undecodable';
@@ -34,14 +35,31 @@ export function encodeEntry(value: unknown): string {
 
 /** Reads a stored value back; anything not written by {@link encodeEntry} is a miss, never an exception. */
 export function decodeEntry(raw: Buffer | string | null | undefined): DecodedEntry {
-  if (raw === null || raw === undefined) return { hit: false, reason: 'absent' };
+  const value = decodeValue(raw);
+  if (value === ABSENT) return { hit: false, reason: 'absent' };
+  if (value === FOREIGN) return { hit: false, reason: 'foreign' };
+  if (value === UNDECODABLE) return { hit: false, reason: 'undecodable' };
+  return { hit: true, value };
+}
+
+export const ABSENT: unique symbol = Symbol('absent');
+export const FOREIGN: unique symbol = Symbol('foreign');
+export const UNDECODABLE: unique symbol = Symbol('undecodable');
+
+/** {@link decodeEntry} without an object per read: the value, or one of three miss markers. */
+export function decodeValue(
+  raw: Buffer | string | null | undefined,
+): unknown | typeof ABSENT | typeof FOREIGN | typeof UNDECODABLE {
+  if (raw === null || raw === undefined) return ABSENT;
   const bytes = typeof raw === 'string' ? Buffer.from(raw) : raw;
-  if (bytes.length < TAG.length || bytes.compare(TAG, 0, TAG.length, 0, TAG.length) !== 0) {
-    return { hit: false, reason: 'foreign' };
+  if (bytes.length < TAG_LENGTH) return FOREIGN;
+  // A byte loop: cheaper than a native compare for seven bytes, on every read.
+  for (let index = 0; index < TAG_LENGTH; index++) {
+    if (bytes[index] !== TAG[index]) return FOREIGN;
   }
   try {
-    return { hit: true, value: JSON.parse(bytes.toString('utf8', TAG.length)) };
+    return JSON.parse(bytes.toString('utf8', TAG_LENGTH));
   } catch {
-    return { hit: false, reason: 'undecodable' };
+    return UNDECODABLE;
   }
 }
