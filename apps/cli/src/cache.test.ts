@@ -136,7 +136,7 @@ describe('with memcached', () => {
       const stopped = await startMemcached();
       await stopped.stop();
       const frozen = await startMemcached();
-      frozen.freeze();
+      await frozen.freeze();
       try {
         await writeConfig({
           prod: { cache: { servers: [stopped.address, frozen.address, servers[0]?.address] } },

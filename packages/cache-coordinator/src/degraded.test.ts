@@ -133,7 +133,7 @@ describe('two servers, one stopped mid-test', () => {
 
   it('serves the frozen server’s keys again once it answers', async () => {
     const key = keys.find(onVictim) as string;
-    victim.freeze();
+    await victim.freeze();
     expect(await cache.get(key)).toBeUndefined();
     victim.thaw();
     await sleep(50);

@@ -85,8 +85,10 @@ async function simulate(plan: RolloutPlan): Promise<Simulation> {
       const cache = caches[version];
       const id = Math.floor(random() * KEYS);
       const key = `product:${id}`;
-      const value = await cache.get(key);
+      // An operation belongs to the phase it started in: a read sent just before the final flush may
+      // complete after it, and must not be counted as a read after the flush.
       const counts = (phases[phases.length - 1] as Record<Version, Counts>)[version];
+      const value = await cache.get(key);
       if (value === undefined) {
         counts.misses++;
         await cache.set(key, formats[version].write(id));

@@ -190,7 +190,7 @@ describe('complete', () => {
     const servers = [pool.address(0), flaky.address];
     const rollout = coordinator({ servers });
     await rollout.begin({ release: 'v1.5.0' });
-    flaky.freeze();
+    await flaky.freeze();
     const error = await errorOf(rollout.complete({ release: 'v1.5.0', instances: allOn('v1.5.0') }));
     expect(error.code).toBe('ROLLOUT_FLUSH_INCOMPLETE');
     expect(error.details).toEqual([`${flaky.address}: no answer within 500 ms`]);

@@ -3,6 +3,7 @@
  * each on a free loopback port, stopped by `stop()` or, at the latest, when this process exits.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 
 export interface MemcachedProcess {
@@ -12,8 +13,11 @@ export interface MemcachedProcess {
   address: string;
   /** Kills the server and waits for it to exit (its items are gone). Idempotent. */
   stop(): Promise<void>;
-  /** Freezes the server (SIGSTOP): connections are accepted by the kernel but never answered. */
-  freeze(): void;
+  /**
+   * Freezes the server (SIGSTOP) and resolves once it is stopped: connections are then accepted by
+   * the kernel but never answered, like a hung host.
+   */
+  freeze(): Promise<void>;
   /** Resumes a frozen server (SIGCONT). */
   thaw(): void;
 }
@@ -88,9 +92,26 @@ async function launch(binary: string, port: number, memoryMb: number): Promise<M
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
-    freeze: () => void child.kill('SIGSTOP'),
+    async freeze() {
+      child.kill('SIGSTOP');
+      await stoppedState(child.pid);
+    },
     thaw: () => void child.kill('SIGCONT'),
   };
+}
+
+/** Waits until the kernel reports the process stopped (Linux `/proc`); elsewhere a short pause. */
+async function stoppedState(pid: number | undefined): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (Date.now() < deadline) {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
+    if (status === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return;
+    }
+    if (/^State:\s+T/m.test(status)) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 function installExitHook(): void {
