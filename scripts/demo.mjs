@@ -7,10 +7,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
+const cachePackage = new URL('../packages/cache-coordinator/dist/', import.meta.url);
+
 const bins = {
   reletan: fileURLToPath(new URL('../apps/cli/dist/bin.cjs', import.meta.url)),
   'reletan-ci': fileURLToPath(new URL('../apps/ci/dist/bin.cjs', import.meta.url)),
 };
+const memcachedServers = [];
 const root = mkdtempSync(path.join(tmpdir(), 'reletan-demo-'));
 const project = path.join(root, 'shop');
 const origin = path.join(root, 'shop.git');
@@ -438,8 +441,79 @@ try {
   rmSync(hook);
   run('reletan', ['hotfix', 'finish', '--push']);
 
+  await cacheDemo();
+
   console.log(`\ndemo finished: every step above ran for real, in ${root} (now removed)`);
 } finally {
   services?.stop();
+  await Promise.all(memcachedServers.map((server) => server.stop()));
   rmSync(root, { recursive: true, force: true });
+}
+
+async function cacheDemo() {
+  const { createCache, createRolloutCoordinator } = await import(new URL('index.js', cachePackage));
+  const { findMemcached, startMemcached } = await import(new URL('testing.js', cachePackage));
+  const haveMemcached = findMemcached() !== undefined;
+  if (haveMemcached) memcachedServers.push(await startMemcached(), await startMemcached());
+  const servers = haveMemcached ? memcachedServers.map((server) => server.address) : ['127.0.0.1:11211'];
+  const writeCacheConfig = (prodServers) =>
+    writeFileSync(
+      path.join(project, 'reletan.config.json'),
+      `${JSON.stringify(
+        {
+          stages: {
+            prod: { tag: 'v*', cache: { servers: prodServers, strategy: 'release' } },
+            staging: { branch: 'develop', cache: { servers, strategy: 'schema', schemaVersion: 3 } },
+          },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  writeCacheConfig(servers);
+
+  section('cache prefix: old and new code never share cache keys (no memcached server needed)');
+  git('tag', 'v1.4.0');
+  run('reletan', ['cache', 'prefix', 'prod']);
+  run('reletan', ['cache', 'prefix', 'prod', '--release', 'v1.5.0', '--json']);
+  run('reletan', ['cache', 'prefix', 'staging']);
+
+  if (!haveMemcached) {
+    console.log(
+      '\n  (memcached is not installed here: "cache stats" and "cache flush" need a server.' +
+        ' Install memcached, e.g. apt-get install memcached, to see them in this demo.)',
+    );
+    return;
+  }
+
+  section(
+    'a Node service uses the library client with the prefix from its .env, then cache stats reads every server',
+  );
+  const cache = createCache({ servers, prefix: 'shop.r-v1.4.0' });
+  for (let id = 0; id < 40; id++) await cache.getOrSet(`product:${id % 30}`, () => ({ id, price: 1200 }));
+  cache.close();
+  console.log('  (40 getOrSet calls on 30 products: 30 misses that computed and stored, then 10 hits)');
+  run('reletan', ['cache', 'stats', 'prod']);
+  const down = await startMemcached();
+  await down.stop();
+  writeCacheConfig([...servers, down.address]);
+  run('reletan', ['cache', 'stats', 'prod', '--timeout', '1000'], { expect: 1 });
+  writeCacheConfig(servers);
+
+  section('cache flush: refused while a rollout of the stage is in progress');
+  // What the deployer does around a rolling deploy (the eb-deployer will call this interface).
+  const rollout = createRolloutCoordinator({ servers, app: 'shop', stage: 'prod', strategy: 'release' });
+  await rollout.begin({ release: 'v1.5.0' });
+  console.log('\n  (the deployer began a rollout of v1.5.0 to prod)');
+  run('reletan', ['cache', 'flush', 'prod'], { expect: 1 });
+  await rollout.complete({
+    release: 'v1.5.0',
+    instances: [
+      { id: 'i-0a1', version: 'v1.5.0' },
+      { id: 'i-0b2', version: 'v1.5.0' },
+    ],
+  });
+  console.log('\n  (every instance reports v1.5.0: the deployer completed the rollout)');
+  run('reletan', ['cache', 'flush', 'prod', '--dry-run']);
+  run('reletan', ['cache', 'flush', 'prod']);
 }

@@ -197,6 +197,47 @@ export function createProgram(): Command {
         );
     }
   }
+  const cache = program
+    .command('cache')
+    .description(
+      'cache key prefixes, memcached server stats, and flushes that wait for rollouts (memcached)',
+    );
+  cache
+    .command('prefix')
+    .description("print a stage's cache key prefix for a release: the app's CACHE_PREFIX (no server needed)")
+    .argument('<stage>', 'a stage with a cache section')
+    .option('--release <id>', 'the release id (default: the tag at HEAD, else the commit)')
+    .action(
+      lazyAction(async (context, args, options) =>
+        (await import('./commands/cache.js')).printCachePrefix(context, args[0] as string, options),
+      ),
+    );
+  cache
+    .command('stats')
+    .description(
+      'report every memcached server of a stage: up or down, items, hit ratio, evictions (exit 1 if one is down)',
+    )
+    .argument('<stage>', 'a stage with a cache section')
+    .option('--timeout <ms>', 'how long each server gets to answer', '2000')
+    .action(
+      lazyAction(async (context, args, options) =>
+        (await import('./commands/cache.js')).showCacheStats(context, args[0] as string, options),
+      ),
+    );
+  cache
+    .command('flush')
+    .description(
+      "empty EVERY key on a stage's memcached servers (all apps, all prefixes); refused while a rollout of the stage is in progress",
+    )
+    .argument('<stage>', 'a stage with a cache section')
+    .option('--force', 'flush even while a rollout of the stage is in progress')
+    .option('--dry-run', 'check and print what would be flushed, flush nothing')
+    .option('--timeout <ms>', 'how long each server gets to answer', '2000')
+    .action(
+      lazyAction(async (context, args, options) =>
+        (await import('./commands/cache.js')).flushCache(context, args[0] as string, options),
+      ),
+    );
 
   return program;
 }

@@ -1,0 +1,52 @@
+export {
+  type Cache,
+  type CacheDegradedEvent,
+  type CacheOperation,
+  type CacheSetOptions,
+  type CreateCacheOptions,
+  createCache,
+  MAX_TTL_SECONDS,
+} from './client.js';
+export { type DecodedEntry, decodeEntry, encodeEntry, FORMAT_TAG, type MissReason } from './codec.js';
+export { type FlushServersOptions, flushServers, type ServerFlushResult } from './flush.js';
+export { createHashRing, type HashRing } from './ketama.js';
+export { isValidMemcachedKey, MAX_KEY_BYTES, memcachedKey } from './keys.js';
+export type { MemjsModule } from './memjs.js';
+export { type CachePrefixInput, type CacheStrategy, cachePrefix, MAX_PREFIX_LENGTH } from './prefix.js';
+export {
+  type BeginRolloutResult,
+  type CompleteRolloutResult,
+  createRolloutCoordinator,
+  DEFAULT_ROLLOUT_TTL_SECONDS,
+  decideFlush,
+  type FlushDecision,
+  type InstanceVersion,
+  type RolloutCoordinator,
+  type RolloutCoordinatorOptions,
+  type RolloutMarker,
+  type RolloutServerState,
+  type RolloutStatus,
+  rolloutMarkerKey,
+  unconfirmedInstances,
+} from './rollout.js';
+export { parseServerAddress, type ServerAddress } from './servers.js';
+export {
+  type CachePrefixResult,
+  type CacheSettings,
+  cachePrefixEntry,
+  RELEASE_SHA_LENGTH,
+  type ReleaseId,
+  type ResolveCachePrefixOptions,
+  type ResolveCacheSettingsOptions,
+  requireStageCache,
+  resolveCacheEnv,
+  resolveCachePrefix,
+  resolveCacheSettings,
+  resolveReleaseId,
+} from './stage.js';
+export {
+  type CollectCacheStatsOptions,
+  collectCacheStats,
+  type ServerStats,
+  summarizeStats,
+} from './stats.js';
