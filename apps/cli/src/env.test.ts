@@ -315,6 +315,50 @@ describe('env build', () => {
   });
 });
 
+describe('the cache prefix', () => {
+  /** The project of the other tests, with a cache section for prod (strategy "release", app from config). */
+  async function cachedProject(extra: Record<string, string> = {}) {
+    await project();
+    const config = JSON.parse(await readFile(path.join(dir.path, 'reletan.config.json'), 'utf8'));
+    config.stages.prod.cache = { servers: ['127.0.0.1:11211'], strategy: 'release', app: 'shop' };
+    await files({ 'reletan.config.json': JSON.stringify(config), ...extra });
+  }
+
+  it('is written into the .env of a stage with a cache, scoped to the release being built', async () => {
+    await cachedProject();
+    const result = await reletan(['env', 'build', 'prod', '--release', 'v1.4.0']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}CACHE_PREFIX +computed by reletan \(cache-coordinator\)$/m);
+    const written = dotenv.parse(await readFile(path.join(dir.path, '.env'), 'utf8'));
+    expect(written.CACHE_PREFIX).toBe('shop.r-v1.4.0');
+    // The same prefix `reletan cache prefix` prints for that release.
+    const prefix = await reletan(['cache', 'prefix', 'prod', '--release', 'v1.4.0']);
+    expect(prefix.stdout.trim()).toBe('shop.r-v1.4.0');
+  });
+
+  it("changes with the release, so old and new code never read each other's entries", async () => {
+    await cachedProject();
+    await reletan(['env', 'build', 'prod', '--release', 'v1.5.0']);
+    const written = dotenv.parse(await readFile(path.join(dir.path, '.env'), 'utf8'));
+    expect(written.CACHE_PREFIX).toBe('shop.r-v1.5.0');
+  });
+
+  it('is not added to a stage without a cache section', async () => {
+    await cachedProject();
+    const result = await reletan(['env', 'build', 'dev', '--release', 'v1.4.0']);
+    expect(result.exitCode).toBe(0);
+    expect(dotenv.parse(await readFile(path.join(dir.path, '.env'), 'utf8')).CACHE_PREFIX).toBeUndefined();
+  });
+
+  it('refuses a committed CACHE_PREFIX that would hide the computed one, naming the file', async () => {
+    await cachedProject({ '.env.prod.visible': 'APP_URL=https://shop.example\nCACHE_PREFIX=shop-static\n' });
+    const result = await reletan(['env', 'build', 'prod', '--release', 'v1.4.0']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('.env.prod.visible:2');
+    expect(result.stderr).toContain('CACHE_PREFIX is computed by reletan');
+  });
+});
+
 describe('env check', () => {
   it('exits 0 with warnings, naming file:line and key', async () => {
     await project();

@@ -45,6 +45,10 @@ export function createProgram(): Command {
         .default('dotenv'),
     )
     .option('--strict', 'keys the example file does not list are errors')
+    .option(
+      '--release <id>',
+      'the release the env is for: sets the cache prefix (default: the tag at HEAD, else the commit)',
+    )
     .option('--dry-run', 'check and print what would be written, write nothing')
     .action(
       lazyAction(async (context, args, options) =>
@@ -56,6 +60,10 @@ export function createProgram(): Command {
     .description("check a stage's layers against the example file and lint them; exit 1 on errors")
     .argument('<stage>', 'the stage')
     .option('--strict', 'keys the example file does not list are errors')
+    .option(
+      '--release <id>',
+      'the release the env is for: sets the cache prefix (default: the tag at HEAD, else the commit)',
+    )
     .action(
       lazyAction(async (context, args, options) =>
         (await import('./commands/env.js')).checkEnvCommand(context, String(args[0]), options),
@@ -68,9 +76,18 @@ export function createProgram(): Command {
     )
     .argument('<stageA>', 'the first stage')
     .argument('<stageB>', 'the second stage')
+    .option(
+      '--release <id>',
+      'the release the env is for: sets the cache prefix (default: the tag at HEAD, else the commit)',
+    )
     .action(
-      lazyAction(async (context, args) =>
-        (await import('./commands/env.js')).diffEnvCommand(context, String(args[0]), String(args[1])),
+      lazyAction(async (context, args, options) =>
+        (await import('./commands/env.js')).diffEnvCommand(
+          context,
+          String(args[0]),
+          String(args[1]),
+          options,
+        ),
       ),
     );
   env
@@ -78,9 +95,18 @@ export function createProgram(): Command {
     .description('which layer set a key in a stage, and what it overrode (never the value)')
     .argument('<stage>', 'the stage')
     .argument('<key>', 'the key, e.g. DB_PASSWORD')
+    .option(
+      '--release <id>',
+      'the release the env is for: sets the cache prefix (default: the tag at HEAD, else the commit)',
+    )
     .action(
-      lazyAction(async (context, args) =>
-        (await import('./commands/env.js')).explainEnvCommand(context, String(args[0]), String(args[1])),
+      lazyAction(async (context, args, options) =>
+        (await import('./commands/env.js')).explainEnvCommand(
+          context,
+          String(args[0]),
+          String(args[1]),
+          options,
+        ),
       ),
     );
 

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { type AppContext, displayPath, resolveStage, usageError } from '@reletan/core';
+import { type AppContext, displayPath, type LoadedConfig, resolveStage, usageError } from '@reletan/core';
 import {
   assertBuildable,
+  type ComputedLayer,
   describeSource,
   diffEnv,
   type EnvFormat,
@@ -17,22 +18,32 @@ import {
   writeEnvFile,
 } from '@reletan/env-bundler';
 
-export interface EnvBuildOptions {
+export interface EnvBuildOptions extends StageEnvOptions {
   out?: string;
   format?: EnvFormat;
   dryRun?: boolean;
+}
+
+export interface StageEnvOptions {
   strict?: boolean;
+  /** The release the env is built for; only the cache prefix depends on it. @default the tag at HEAD, else the commit */
+  release?: string;
 }
 
 /** Reads and merges a stage's layers, every secret registered with the logger as soon as it is read. */
-async function resolveStageEnv(context: AppContext, stage: string, strict = false): Promise<EnvResolution> {
+async function resolveStageEnv(
+  context: AppContext,
+  stage: string,
+  options: StageEnvOptions = {},
+): Promise<EnvResolution> {
   const config = await context.loadConfig({ required: true });
-  const region = resolveStage(config.config, stage).deploy?.region;
+  const resolved = resolveStage(config.config, stage);
+  const region = resolved.deploy?.region;
   return resolveEnv({
     stage,
     cwd: context.cwd,
     config,
-    strict,
+    strict: options.strict ?? false,
     sources: {
       env: context.env,
       // The one slow layer: say what we wait for.
@@ -43,9 +54,30 @@ async function resolveStageEnv(context: AppContext, stage: string, strict = fals
         process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
         return readSsmParameters(where, region ? { region } : {});
       },
+      computed: resolved.cache ? [await cachePrefixLayer(context, config, stage, options.release)] : [],
     },
     onSecret: (value) => context.logger.secret(value),
   });
+}
+
+/**
+ * The stage's cache prefix (`CACHE_PREFIX`, or `cache.prefixKey`), so the app reads the keys scoped to
+ * the release it runs: old and new code never share cache entries during a rollout.
+ */
+async function cachePrefixLayer(
+  context: AppContext,
+  config: LoadedConfig,
+  stage: string,
+  release: string | undefined,
+): Promise<ComputedLayer> {
+  const { resolveCacheEnv } = await import('@reletan/cache-coordinator');
+  const values = await resolveCacheEnv({
+    config: config.config,
+    stage,
+    cwd: context.cwd,
+    ...(release === undefined ? {} : { release }),
+  });
+  return { name: 'cache-coordinator', values };
 }
 
 const problemJson = (problem: EnvProblem) => ({ ...problem });
@@ -69,7 +101,7 @@ export async function buildEnvCommand(
   options: EnvBuildOptions,
 ): Promise<number> {
   const format = options.format ?? 'dotenv';
-  const resolution = await resolveStageEnv(context, stage, options.strict);
+  const resolution = await resolveStageEnv(context, stage, options);
   warnAll(
     context,
     resolution.problems.filter((problem) => problem.severity === 'warning'),
@@ -124,9 +156,9 @@ export async function buildEnvCommand(
 export async function checkEnvCommand(
   context: AppContext,
   stage: string,
-  options: { strict?: boolean },
+  options: StageEnvOptions,
 ): Promise<number> {
-  const resolution = await resolveStageEnv(context, stage, options.strict);
+  const resolution = await resolveStageEnv(context, stage, options);
   const problems = [
     ...resolution.problems.filter((problem) => problem.severity === 'error'),
     ...unwritableDotenvProblems(resolution.values, resolution.provenance),
@@ -154,9 +186,14 @@ export async function checkEnvCommand(
 }
 
 /** `reletan env diff A B`: keys only in A, only in B, and differing; secret values as short salted hashes. */
-export async function diffEnvCommand(context: AppContext, stageA: string, stageB: string): Promise<number> {
-  const a = await resolveStageEnv(context, stageA);
-  const b = await resolveStageEnv(context, stageB);
+export async function diffEnvCommand(
+  context: AppContext,
+  stageA: string,
+  stageB: string,
+  options: StageEnvOptions = {},
+): Promise<number> {
+  const a = await resolveStageEnv(context, stageA, options);
+  const b = await resolveStageEnv(context, stageB, options);
   for (const side of [a, b]) {
     const errors = side.problems.filter((problem) => problem.severity === 'error').length;
     if (errors) {
@@ -196,10 +233,15 @@ export async function diffEnvCommand(context: AppContext, stageA: string, stageB
 }
 
 /** `reletan env explain STAGE KEY`: the layer that set the key and what it overrode; never the value. */
-export async function explainEnvCommand(context: AppContext, stage: string, key: string): Promise<number> {
+export async function explainEnvCommand(
+  context: AppContext,
+  stage: string,
+  key: string,
+  options: StageEnvOptions = {},
+): Promise<number> {
   const reason = keyProblem(key);
   if (reason) throw usageError('ENV_KEY_INVALID', `"${key}" is ${reason}`, { input: { key } });
-  const explained = explainKey(await resolveStageEnv(context, stage), key);
+  const explained = explainKey(await resolveStageEnv(context, stage, options), key);
   const lines = [
     explained.set
       ? `${key} in stage ${explained.stage}${explained.secret ? ' (secret: value not shown)' : ''}`
