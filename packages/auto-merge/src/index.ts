@@ -17,7 +17,12 @@ export {
 } from './pull-request-input.js';
 export { type CheckFactsTarget, readCheckFacts } from './read-check-facts.js';
 export { foldReviews } from './review-folding.js';
-export { type RunAutoMergeOptions, runAutoMerge } from './run-auto-merge.js';
+export {
+  type AutomergeWithConfigOptions,
+  automergeWithConfig,
+  type RunAutoMergeOptions,
+  runAutoMerge,
+} from './run-auto-merge.js';
 export { actionsTokenWarning } from './token-warning.js';
 export type {
   AutoMergeResult,

@@ -1,5 +1,12 @@
-import { createGitHubClient, type GitHubClientOptions, type Logger, resolveGitHubToken } from '@reletan/core';
+import {
+  createGitHubClient,
+  type GitHubClientOptions,
+  type Logger,
+  type ReletanConfig,
+  resolveGitHubToken,
+} from '@reletan/core';
 import { autoMerge } from './auto-merge.js';
+import { findPullRequest } from './find-pull-request.js';
 import { gitHubApiUrlFor, type PullRequestTarget } from './pull-request-input.js';
 import { actionsTokenWarning } from './token-warning.js';
 import type { AutoMergeResult, MergePolicy } from './types.js';
@@ -45,4 +52,28 @@ export async function runAutoMerge(options: RunAutoMergeOptions): Promise<AutoMe
   const warning = token && wrote ? actionsTokenWarning(env, token) : undefined;
   if (warning) logger?.warn(warning);
   return result;
+}
+
+export interface AutomergeWithConfigOptions extends Omit<RunAutoMergeOptions, 'pullRequest' | 'policy'> {
+  config: ReletanConfig;
+  /** A PR URL or number (`--pr`, or the CLI's argument). Without it, the CI build's own PR. */
+  input?: string;
+  /** Where git's `origin` names the repository of a bare number when nothing else does. @default process.cwd() */
+  cwd?: string;
+}
+
+/**
+ * What both bins run: the pull request (given, or the CI build's own; a bare number resolves in
+ * `github.repository`, the CI's repository or git's origin) merged under the config's `automerge` policy.
+ */
+export async function automergeWithConfig(options: AutomergeWithConfigOptions): Promise<AutoMergeResult> {
+  const { config, input, cwd, ...run } = options;
+  const pullRequest = await findPullRequest({
+    ...(input === undefined ? {} : { input }),
+    ...(config.github.repository ? { repository: config.github.repository } : {}),
+    ...(run.env ? { env: run.env } : {}),
+    ...(cwd ? { cwd } : {}),
+    ...(run.logger ? { logger: run.logger } : {}),
+  });
+  return runAutoMerge({ ...run, pullRequest, policy: config.automerge });
 }

@@ -1,4 +1,4 @@
-import { describeResult, findPullRequest, type RunAutoMergeOptions, runAutoMerge } from '@reletan/auto-merge';
+import { automergeWithConfig, describeResult, type RunAutoMergeOptions } from '@reletan/auto-merge';
 import type { AppContext } from '@reletan/core';
 
 export interface AutomergeOptions {
@@ -20,17 +20,11 @@ export async function automerge(
   seams: AutomergeSeams = {},
 ): Promise<number> {
   const { config } = await context.loadConfig();
-  const pullRequest = await findPullRequest({
+  const result = await automergeWithConfig({
+    config,
     ...(options.pr === undefined ? {} : { input: options.pr }),
-    ...(config.github.repository ? { repository: config.github.repository } : {}),
     env: context.env,
     cwd: context.cwd,
-    logger: context.logger,
-  });
-  const result = await runAutoMerge({
-    pullRequest,
-    policy: config.automerge,
-    env: context.env,
     logger: context.logger,
     dryRun: options.dryRun ?? false,
     ...seams,

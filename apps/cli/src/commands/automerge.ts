@@ -1,4 +1,4 @@
-import { describeResult, findPullRequest, type RunAutoMergeOptions, runAutoMerge } from '@reletan/auto-merge';
+import { automergeWithConfig, describeResult, type RunAutoMergeOptions } from '@reletan/auto-merge';
 import type { AppContext } from '@reletan/core';
 
 export interface AutomergeOptions {
@@ -11,8 +11,9 @@ export interface AutomergeOptions {
 export type AutomergeSeams = Pick<RunAutoMergeOptions, 'client' | 'sleep'>;
 
 /**
- * `reletan automerge PR`: the PR given (a URL, or a number in the config's or git origin's repository), the `automerge` policy of the config, one outcome line
- * (or `--json`). Exit 0 for merged and for every "not ready / not allowed" outcome.
+ * `reletan automerge PR`: the PR given (a URL, or a number in the config's or git origin's
+ * repository), the `automerge` policy of the config, one outcome line (or `--json`). Exit 0 for merged
+ * and for every "not ready / not allowed" outcome.
  */
 export async function automerge(
   context: AppContext,
@@ -20,17 +21,11 @@ export async function automerge(
   seams: AutomergeSeams = {},
 ): Promise<number> {
   const { config } = await context.loadConfig();
-  const pullRequest = await findPullRequest({
+  const result = await automergeWithConfig({
+    config,
     input: options.pr,
-    ...(config.github.repository ? { repository: config.github.repository } : {}),
     env: context.env,
     cwd: context.cwd,
-    logger: context.logger,
-  });
-  const result = await runAutoMerge({
-    pullRequest,
-    policy: config.automerge,
-    env: context.env,
     logger: context.logger,
     dryRun: options.dryRun ?? false,
     ...seams,
