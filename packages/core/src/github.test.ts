@@ -1,6 +1,12 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createGitHubClient, resolveGitHubApiUrl, resolveGitHubToken } from './github.js';
+import {
+  createGitHubClient,
+  gitHubApiUrlForHost,
+  requireGitHubApiUrlForHost,
+  resolveGitHubApiUrl,
+  resolveGitHubToken,
+} from './github.js';
 import { createLogger, type OutputStream } from './logger.js';
 
 beforeAll(() => {
@@ -121,5 +127,61 @@ describe('requests', () => {
     expect((await github.rest.repos.get({ owner: 'acme', repo: 'shop' })).data.full_name).toBe('acme/shop');
     scope.done();
     expect(text()).toContain('secondary rate limit');
+  });
+});
+
+describe('rate limits answered with 429', () => {
+  it('are retried once per wait GitHub asks for, not also by the retry plugin', async () => {
+    let requests = 0;
+    const scope = nock('https://api.github.com')
+      .put('/repos/acme/shop/pulls/1/merge')
+      .times(2)
+      .reply(() => {
+        requests++;
+        return requests === 1
+          ? [429, { message: 'You have exceeded a secondary rate limit' }, { 'retry-after': '1' }]
+          : [200, { merged: true, sha: 'abc' }];
+      });
+    const github = await createGitHubClient({ env: { GITHUB_TOKEN: 'ghs_test_token' }, ...fast });
+    await github.rest.pulls.merge({ owner: 'acme', repo: 'shop', pull_number: 1, sha: 'abc' });
+    scope.done();
+    expect(requests).toBe(2);
+  });
+});
+
+describe('which API serves a repository host', () => {
+  it('serves github.com from the public API, or a GITHUB_API_URL on api.github.com', () => {
+    expect(gitHubApiUrlForHost('github.com', {})).toBe('https://api.github.com');
+    expect(gitHubApiUrlForHost('GitHub.com', { GITHUB_API_URL: 'https://api.github.com/' })).toBe(
+      'https://api.github.com',
+    );
+  });
+
+  it('serves an Enterprise host only from a GITHUB_API_URL on that host', () => {
+    expect(gitHubApiUrlForHost('ghe.acme.io', { GITHUB_API_URL: 'https://ghe.acme.io/api/v3' })).toBe(
+      'https://ghe.acme.io/api/v3',
+    );
+    expect(gitHubApiUrlForHost('ghe.acme.io', {})).toBeUndefined();
+    expect(
+      gitHubApiUrlForHost('evil.example', { GITHUB_API_URL: 'https://ghe.acme.io/api/v3' }),
+    ).toBeUndefined();
+  });
+
+  it('never sends a github.com repository to an Enterprise API', () => {
+    expect(
+      gitHubApiUrlForHost('github.com', { GITHUB_API_URL: 'https://ghe.acme.io/api/v3' }),
+    ).toBeUndefined();
+  });
+
+  it('explains the mismatch as a usage error naming GITHUB_API_URL', () => {
+    expect(() =>
+      requireGitHubApiUrlForHost('evil.example', 'the pull request https://evil.example/a/b/pull/1', {}),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'GITHUB_HOST_MISMATCH',
+        kind: 'usage',
+        hint: expect.stringContaining('GITHUB_API_URL=https://evil.example/api/v3'),
+      }),
+    );
   });
 });

@@ -22,6 +22,47 @@ export function resolveGitHubApiUrl(env: NodeJS.ProcessEnv = process.env): strin
   return (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
 }
 
+/**
+ * The REST API for a repository on `host`, or undefined when no configured API serves that host, so a
+ * token is never sent to a host the user did not choose. github.com is served by https://api.github.com
+ * (or a `GITHUB_API_URL` on api.github.com); any other host only by a `GITHUB_API_URL` on that same host
+ * (GitHub Enterprise Server: `https://HOST/api/v3`, which GitHub Actions sets there).
+ */
+export function gitHubApiUrlForHost(host: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const wanted = host.toLowerCase().replace(/^www\./, '');
+  const configured = env.GITHUB_API_URL ? resolveGitHubApiUrl(env) : undefined;
+  const configuredHost =
+    configured && URL.canParse(configured) ? new URL(configured).host.toLowerCase() : undefined;
+  if (wanted === 'github.com') {
+    if (configured === undefined || configuredHost === 'api.github.com')
+      return configured ?? 'https://api.github.com';
+    return undefined;
+  }
+  return configuredHost === wanted ? configured : undefined;
+}
+
+/**
+ * {@link gitHubApiUrlForHost}, or a usage error saying which variable to set. `what` names the thing
+ * on that host, e.g. "the pull request https://ghe.acme.io/acme/shop/pull/7".
+ */
+export function requireGitHubApiUrlForHost(
+  host: string,
+  what: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const url = gitHubApiUrlForHost(host, env);
+  if (url) return url;
+  const configured = env.GITHUB_API_URL;
+  throw usageError(
+    'GITHUB_HOST_MISMATCH',
+    `${what} is on ${host}, which ${configured ? `GITHUB_API_URL (${configured}) does not serve` : 'is not github.com'}`,
+    {
+      input: { key: 'GITHUB_API_URL' },
+      hint: `for GitHub Enterprise Server set GITHUB_API_URL=https://${host}/api/v3; reletan sends the token only to the API you configure`,
+    },
+  );
+}
+
 export interface GitHubClientOptions {
   /** @default from `GITHUB_TOKEN` or `GH_TOKEN` in `env`; a usage error when there is none */
   token?: string;
@@ -33,7 +74,7 @@ export interface GitHubClientOptions {
   logger?: Logger;
   /**
    * Retries of transient failures (5xx, network). Statuses that are answers, not accidents, are never
-   * retried: 400, 401, 403, 404, 405, 409, 410, 422, 451.
+   * retried: 400, 401, 403, 404, 405, 409, 410, 422, 451; rate limits (403, 429) are left to the throttling.
    * @default { retries: 3, retryAfterBaseValue: 1000 } (waits 1 s, 4 s, 9 s)
    */
   retry?: { retries?: number; retryAfterBaseValue?: number };
@@ -51,7 +92,9 @@ export interface GitHubClientOptions {
   fetch?: typeof fetch;
 }
 
-const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 422, 451];
+// 429 and 403 rate limits are plugin-throttling's, which waits as long as GitHub says; retrying them here too
+// would multiply the requests sent while GitHub asks us to slow down.
+const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 422, 429, 451];
 
 /**
  * An Octokit with retries and rate-limit handling as plugins (`@octokit/plugin-retry`,

@@ -64,7 +64,9 @@ export {
   createGitHubClient,
   type GitHubClientOptions,
   type GitHubToken,
+  gitHubApiUrlForHost,
   type Octokit,
+  requireGitHubApiUrlForHost,
   resolveGitHubApiUrl,
   resolveGitHubToken,
 } from './github.js';
