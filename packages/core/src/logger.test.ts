@@ -116,3 +116,19 @@ describe('colour', () => {
     expect(off.stderr.text()).not.toContain('\x1b[');
   });
 });
+
+describe('JSON results with short secrets', () => {
+  it('stay valid JSON when a secret is a word or a number that appears in the result', () => {
+    const { logger, stdout } = setup({ json: true });
+    logger.secret('false');
+    logger.secret('5');
+    logger.result({ dryRun: false, bytes: 5, lines: 15, value: 'false', note: 'x=5' });
+    expect(JSON.parse(stdout.text())).toEqual({
+      dryRun: '***',
+      bytes: '***',
+      lines: 15,
+      value: '***',
+      note: 'x=***',
+    });
+  });
+});

@@ -113,7 +113,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     result(data, human) {
       clearProgress();
       if (json) {
-        stdout.write(`${redactor.redact(JSON.stringify(redactor.redactValue(data), null, 2))}\n`);
+        // Redacted as a value, never as text: masking inside the serialised JSON could break it.
+        stdout.write(`${JSON.stringify(redactor.redactValue(data), null, 2)}\n`);
       } else if (human !== undefined) {
         stdout.write(`${redactor.redact(human)}\n`);
       }

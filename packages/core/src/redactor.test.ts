@@ -75,3 +75,20 @@ describe('redacting secrets', () => {
     );
   });
 });
+
+describe('redacting values', () => {
+  it('replaces numbers and booleans equal to a secret, and leaves other scalars', () => {
+    const redactor = new Redactor();
+    redactor.add('587');
+    redactor.add('true');
+    expect(
+      redactor.redactValue({ port: 587, tls: true, debug: false, retries: 5870, nested: [587] }),
+    ).toEqual({
+      port: REDACTED,
+      tls: REDACTED,
+      debug: false,
+      retries: 5870,
+      nested: [REDACTED],
+    });
+  });
+});

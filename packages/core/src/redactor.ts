@@ -34,10 +34,18 @@ export class Redactor {
     return text.replace(this.#pattern, REDACTED);
   }
 
-  /** Returns a copy of a JSON-like value with every string redacted (keys included). */
+  /**
+   * Returns a copy of a JSON-like value with every string redacted (keys included), and every number or
+   * boolean that equals a secret replaced by the string `***`: the copy still serialises to valid JSON,
+   * which redacting the serialised text would not guarantee (a secret `false` or `5`).
+   */
   redactValue<T>(value: T): T {
     if (this.#needles.size === 0) return value;
-    return walk(value, (text) => this.redact(text)) as T;
+    return walk(
+      value,
+      (text) => this.redact(text),
+      (scalar) => this.#needles.has(String(scalar)),
+    ) as T;
   }
 }
 
@@ -58,11 +66,18 @@ function buildPattern(needles: Set<string>): RegExp {
   return new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
 }
 
-function walk(value: unknown, redact: (text: string) => string): unknown {
+function walk(
+  value: unknown,
+  redact: (text: string) => string,
+  isSecret: (scalar: number | boolean) => boolean,
+): unknown {
   if (typeof value === 'string') return redact(value);
-  if (Array.isArray(value)) return value.map((item) => walk(item, redact));
+  if (typeof value === 'number' || typeof value === 'boolean') return isSecret(value) ? REDACTED : value;
+  if (Array.isArray(value)) return value.map((item) => walk(item, redact, isSecret));
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [redact(key), walk(item, redact)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [redact(key), walk(item, redact, isSecret)]),
+    );
   }
   return value;
 }
