@@ -6,6 +6,7 @@ import {
   latestRelease,
   parseReleaseTag,
   type ReleaseTag,
+  requireGreaterThan,
   resolveVersion,
   type VersionBump,
 } from './versions.js';
@@ -151,11 +152,7 @@ export function planStart(facts: StartFacts): StartPlan {
     });
   }
   // After the tag and branch checks, which name the exact clash, and before anything else.
-  resolveVersion({
-    requested: version,
-    tagPrefix: '',
-    latest: latestRelease(refs.tags.keys(), git.tagPrefix),
-  });
+  requireGreaterThan(version, latestRelease(refs.tags.keys(), git.tagPrefix));
   const inProgress = branchesInProgress(kind, git, refs);
   if (inProgress.length > 0) {
     const first = inProgress[0] ?? '';
@@ -250,9 +247,13 @@ export function planFinish(facts: FinishFacts): FinishPlan {
       hint: `a release ${version} was made some other way; rename the branch to a new version ("git branch -m ${branch} ${prefix}<version>")`,
     });
   }
-  const others = [...refs.tags.keys()].filter((name) => name !== tag);
-  const latest = latestRelease(others, git.tagPrefix);
-  if (latest) resolveVersion({ requested: version, tagPrefix: '', latest });
+  requireGreaterThan(
+    version,
+    latestRelease(
+      [...refs.tags.keys()].filter((name) => name !== tag),
+      git.tagPrefix,
+    ),
+  );
   if (facts.tagState === 'absent' && (facts.onMainline || facts.againstMain === 'equal')) {
     throw new ReletanError({
       code: kind === 'hotfix' ? 'HOTFIX_EMPTY' : 'RELEASE_EMPTY',
