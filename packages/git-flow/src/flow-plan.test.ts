@@ -1,7 +1,7 @@
 import { validateConfig } from '@reletan/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type FinishFacts, planFinish, planStart, type StartFacts } from './flow-plan.js';
+import { type FinishFacts, flowVersion, planFinish, planStart, type StartFacts } from './flow-plan.js';
 import type { RefSnapshot } from './repo-state.js';
 
 const git = validateConfig({}).git;
@@ -81,6 +81,8 @@ const finishFacts = (overrides: Partial<FinishFacts> = {}): FinishFacts => ({
   git,
   refs: refs({ heads: ['release/1.3.0'], tags: ['v1.2.0'] }),
   branch: 'release/1.3.0',
+  version: '1.3.0',
+  tag: 'v1.3.0',
   currentBranch: 'release/1.3.0',
   dirty: [],
   mergeInProgress: false,
@@ -187,8 +189,12 @@ describe('planning a finish, whatever an earlier run already did', () => {
     expect(() =>
       planFinish(finishFacts({ refs: refs({ heads: ['release/1.3.0'], tags: ['v2.0.0'] }) })),
     ).toThrow(expect.objectContaining({ code: 'VERSION_NOT_GREATER' }));
-    expect(() =>
-      planFinish(finishFacts({ branch: 'release/spring', refs: refs({ heads: ['release/spring'] }) })),
-    ).toThrow(expect.objectContaining({ code: 'BRANCH_NOT_VERSION' }));
+    expect(() => flowVersion('release', git, 'release/spring')).toThrow(
+      expect.objectContaining({ code: 'BRANCH_NOT_VERSION' }),
+    );
+    expect(flowVersion('hotfix', git, 'hotfix/1.3.1-rc.1')).toEqual({
+      version: '1.3.1-rc.1',
+      tag: 'v1.3.1-rc.1',
+    });
   });
 });

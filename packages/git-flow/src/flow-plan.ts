@@ -75,13 +75,40 @@ export function checkUpToDate(
   });
 }
 
-/** Flow branches of a kind that exist locally or on the remote. */
-export function branchesInProgress(kind: FlowKind, git: GitConfig, refs: RefSnapshot): string[] {
+/**
+ * The flow branches of a kind (names starting with its prefix), sorted: the local ones, and with
+ * `'local-or-remote'` also those on the remote as last fetched.
+ */
+export function flowBranches(
+  kind: FlowKind,
+  git: GitConfig,
+  refs: RefSnapshot,
+  where: 'local' | 'local-or-remote',
+): string[] {
   const prefix = flowPrefix(kind, git);
   const names = new Set<string>();
   for (const name of refs.heads.keys()) if (name.startsWith(prefix)) names.add(name);
-  for (const name of refs.remoteBranches.keys()) if (name.startsWith(prefix)) names.add(name);
+  if (where === 'local-or-remote')
+    for (const name of refs.remoteBranches.keys()) if (name.startsWith(prefix)) names.add(name);
   return [...names].sort();
+}
+
+/** The version a flow branch finishes (`release/1.2.0` → `1.2.0`) and its tag; refuses a branch not named so. */
+export function flowVersion(
+  kind: FlowKind,
+  git: GitConfig,
+  branch: string,
+): { version: string; tag: string } {
+  const prefix = flowPrefix(kind, git);
+  const version = parseReleaseTag(branch.slice(prefix.length), '');
+  if (!branch.startsWith(prefix) || version === undefined) {
+    throw new ReletanError({
+      code: 'BRANCH_NOT_VERSION',
+      message: `branch ${branch} is not named ${prefix}<semver version>`,
+      hint: `rename it (e.g. "git branch -m ${branch} ${prefix}1.2.0") and run "reletan ${kind} finish" again`,
+    });
+  }
+  return { version, tag: `${git.tagPrefix}${version}` };
 }
 
 export interface StartFacts extends WorktreeFacts {
@@ -153,7 +180,7 @@ export function planStart(facts: StartFacts): StartPlan {
   }
   // After the tag and branch checks, which name the exact clash, and before anything else.
   requireGreaterThan(version, latestRelease(refs.tags.keys(), git.tagPrefix));
-  const inProgress = branchesInProgress(kind, git, refs);
+  const inProgress = flowBranches(kind, git, refs, 'local-or-remote');
   if (inProgress.length > 0) {
     const first = inProgress[0] ?? '';
     const local = refs.heads.has(first);
@@ -173,8 +200,10 @@ export interface FinishFacts extends WorktreeFacts {
   kind: FlowKind;
   git: GitConfig;
   refs: RefSnapshot;
-  /** The flow branch being finished. */
+  /** The flow branch being finished, its version and the tag it gets (see `flowVersion`). */
   branch: string;
+  version: string;
+  tag: string;
   currentBranch: string | undefined;
   /** The flow branch, main and develop relative to the remote's copies (absent: no remote copy). */
   divergence: ReadonlyMap<string, Divergence>;
@@ -214,20 +243,9 @@ export interface FinishPlan {
  * atomic push, before the local branch is deleted, so a rejected push is retried by a rerun too.
  */
 export function planFinish(facts: FinishFacts): FinishPlan {
-  const { kind, git, refs, branch } = facts;
+  const { kind, git, refs, branch, version, tag } = facts;
   const prefix = flowPrefix(kind, git);
-  const requested = branch.slice(prefix.length);
-  const rerun = `reletan ${kind} finish ${requested}`;
-  checkWorktree(facts, rerun);
-  const version = parseReleaseTag(requested, '');
-  if (version === undefined) {
-    throw new ReletanError({
-      code: 'BRANCH_NOT_VERSION',
-      message: `branch ${branch} is not named ${prefix}<semver version>`,
-      hint: `rename it (e.g. "git branch -m ${branch} ${prefix}1.2.0") and run "reletan ${kind} finish" again`,
-    });
-  }
-  const tag = `${git.tagPrefix}${version}`;
+  checkWorktree(facts, `reletan ${kind} finish ${version}`);
   for (const name of [branch, git.mainBranch, git.developBranch]) {
     if (!refs.heads.has(name)) {
       throw new ReletanError({

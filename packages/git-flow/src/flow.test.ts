@@ -65,6 +65,7 @@ describe('release start', () => {
     expect(await repo.git.output(['symbolic-ref', '--short', 'HEAD'])).toBe('release/1.1.0');
     expect(await repo.git.output(['rev-parse', 'release/1.1.0'])).toBe(develop);
     expect(result.operations).toEqual(['git checkout -b release/1.1.0 develop']);
+    expect(result.pushed).toBe(false);
     expect(result.notes).toEqual({
       from: 'v1.0.0',
       to: 'release/1.1.0',
@@ -78,6 +79,7 @@ describe('release start', () => {
     await withFirstRelease(repo);
     const result = await startFlow({ ...base(repo), kind: 'release', bump: 'major', push: true });
     expect(result.version).toBe('2.0.0');
+    expect(result.pushed).toBe(true);
     const origin = createGitRunner({ cwd: repo.origin, env: testGitEnv() });
     expect(await origin.output(['rev-parse', 'release/2.0.0'])).toBe(
       await repo.git.output(['rev-parse', 'HEAD']),
@@ -108,6 +110,7 @@ describe('release start', () => {
       'git checkout -b release/1.0.0 develop',
       'git push --set-upstream origin release/1.0.0',
     ]);
+    expect(result.pushed).toBe(false);
     expect(await state(repo)).toEqual(before);
   });
 });

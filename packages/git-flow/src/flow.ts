@@ -1,11 +1,12 @@
 import type { GitRunner, Logger, ReletanConfig } from '@reletan/core';
 import { ReletanError, resolveGitHubToken, usageError } from '@reletan/core';
 import {
-  branchesInProgress,
   type FinishFacts,
   type FlowKind,
   flowBase,
+  flowBranches,
   flowPrefix,
+  flowVersion,
   planFinish,
   planStart,
 } from './flow-plan.js';
@@ -75,6 +76,8 @@ export interface StartFlowResult {
   dryRun: boolean;
   /** The operations run (or, with `dryRun`, that would run), as command lines. */
   operations: string[];
+  /** The branch was pushed (with `push`, not in a dry run). */
+  pushed: boolean;
   /** The pull requests merged since the last release. */
   notes: ReleaseNotes;
 }
@@ -123,6 +126,7 @@ export async function startFlow(options: StartFlowOptions): Promise<StartFlowRes
     tag: plan.tag,
     dryRun: options.dryRun === true,
     operations,
+    pushed: options.push === true && options.dryRun !== true,
     notes: { ...notes, to: plan.branch },
   };
 }
@@ -183,16 +187,13 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
   const operations: string[] = [];
   const fetched = await fetchFirst(options, operations);
   const refs = await readRefs(git, remote);
-  const branch = chooseBranch(kind, options, refs);
+  const { branch, tip, version, tag } = chooseBranch(kind, options, refs);
   const [dirty, merging, remoteConfigured, head] = await Promise.all([
     changedFiles(git),
     mergeInProgress(git),
     hasRemote(git, remote),
     currentBranch(git),
   ]);
-  const prefix = flowPrefix(kind, config.git);
-  const tag = `${config.git.tagPrefix}${branch.slice(prefix.length)}`;
-  const tip = refs.heads.get(branch);
   const main = refs.heads.get(mainBranch);
   const develop = refs.heads.get(developBranch);
   const divergence = new Map<string, Divergence>();
@@ -204,19 +205,18 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
   let tagState: FinishFacts['tagState'] = 'absent';
   if (existingTag) {
     const merged = await secondParent(git, existingTag.commit);
-    tagState = tip !== undefined && (merged === tip || existingTag.commit === tip) ? 'this-branch' : 'other';
+    tagState = merged === tip || existingTag.commit === tip ? 'this-branch' : 'other';
   }
-  const mergedIntoMain = tip !== undefined && main !== undefined && (await isAncestor(git, tip, main));
-  const onMainline = mergedIntoMain && tip !== undefined && (await isOnFirstParentLine(git, tip, mainBranch));
-  const againstMain =
-    tip !== undefined && main !== undefined ? await compareCommits(git, tip, main) : 'unrelated';
+  // main may be missing: planFinish refuses that, naming it.
+  const mergedIntoMain = main !== undefined && (await isAncestor(git, tip, main));
+  const onMainline = mergedIntoMain && (await isOnFirstParentLine(git, tip, mainBranch));
+  const againstMain = main !== undefined ? await compareCommits(git, tip, main) : 'unrelated';
   const tagMergedIntoDevelop =
     existingTag !== undefined &&
     develop !== undefined &&
     (await isAncestor(git, existingTag.commit, develop));
 
-  const versionText = branch.slice(prefix.length);
-  const message = options.message ?? notesTitle({ version: versionText }, config.git.tagPrefix);
+  const message = options.message ?? notesTitle({ version }, config.git.tagPrefix);
   const repository =
     options.githubRelease || config.notify.slackWebhookEnv
       ? await resolveRepository(git, config, env)
@@ -240,6 +240,8 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
     git: config.git,
     refs,
     branch,
+    version,
+    tag,
     currentBranch: head,
     dirty,
     mergeInProgress: merging,
@@ -319,22 +321,27 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
   };
 }
 
-/** The branch a finish works on: the one named, else the only one of its kind in progress. */
-function chooseBranch(kind: FlowKind, options: FinishFlowOptions, refs: RefSnapshot): string {
+/** The branch a finish works on (the one named, else the only one of its kind in progress), its tip and version. */
+function chooseBranch(
+  kind: FlowKind,
+  options: FinishFlowOptions,
+  refs: RefSnapshot,
+): { branch: string; tip: string; version: string; tag: string } {
   const { config } = options;
   const prefix = flowPrefix(kind, config.git);
+  const local = flowBranches(kind, config.git, refs, 'local');
+  let branch: string;
   if (options.version !== undefined) {
-    let version = options.version.trim();
+    let requested = options.version.trim();
     if (
-      !refs.heads.has(`${prefix}${version}`) &&
+      !refs.heads.has(`${prefix}${requested}`) &&
       config.git.tagPrefix &&
-      version.startsWith(config.git.tagPrefix)
+      requested.startsWith(config.git.tagPrefix)
     ) {
-      version = version.slice(config.git.tagPrefix.length);
+      requested = requested.slice(config.git.tagPrefix.length);
     }
-    const branch = `${prefix}${version}`;
+    branch = `${prefix}${requested}`;
     if (!refs.heads.has(branch)) {
-      const local = [...refs.heads.keys()].filter((name) => name.startsWith(prefix));
       throw new ReletanError({
         code: kind === 'release' ? 'RELEASE_NOT_FOUND' : 'HOTFIX_NOT_FOUND',
         message: `there is no local branch ${branch}`,
@@ -345,12 +352,10 @@ function chooseBranch(kind: FlowKind, options: FinishFlowOptions, refs: RefSnaps
             : `start one with "reletan ${kind} start"`,
       });
     }
-    return branch;
-  }
-  const local = [...refs.heads.keys()].filter((name) => name.startsWith(prefix)).sort();
-  if (local.length === 1) return local[0] as string;
-  if (local.length === 0) {
-    const remote = branchesInProgress(kind, config.git, refs);
+  } else if (local.length === 1) {
+    branch = local[0] as string;
+  } else if (local.length === 0) {
+    const remote = flowBranches(kind, config.git, refs, 'local-or-remote');
     throw new ReletanError({
       code: kind === 'release' ? 'NO_RELEASE_IN_PROGRESS' : 'NO_HOTFIX_IN_PROGRESS',
       message: `no ${kind} is in progress (no local ${prefix}* branch)`,
@@ -358,10 +363,12 @@ function chooseBranch(kind: FlowKind, options: FinishFlowOptions, refs: RefSnaps
         ? `check it out from the remote first: "git checkout ${remote[0]}"`
         : `start one with "reletan ${kind} start"`,
     });
+  } else {
+    throw usageError('VERSION_REQUIRED', `several ${kind}s are in progress: ${local.join(', ')}`, {
+      hint: `name the one to finish: "reletan ${kind} finish ${(local[0] ?? '').slice(prefix.length)}"`,
+    });
   }
-  throw usageError('VERSION_REQUIRED', `several ${kind}s are in progress: ${local.join(', ')}`, {
-    hint: `name the one to finish: "reletan ${kind} finish ${(local[0] ?? '').slice(prefix.length)}"`,
-  });
+  return { branch, tip: refs.heads.get(branch) as string, ...flowVersion(kind, config.git, branch) };
 }
 
 async function fetchFirst(options: FlowOptions, operations: string[]): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type { GitRunner, Logger, Octokit, ReletanConfig, RepositoryRef } from '@reletan/core';
 import { createGitHubClient, parseRepositoryUrl, resolveGitHubToken, usageError } from '@reletan/core';
+import { flowBranches } from './flow-plan.js';
 import { fetchPullRequestDetails } from './github-enrich.js';
 import {
   isExcludedAuthor,
@@ -7,6 +8,7 @@ import {
   type PullRequestCommit,
   parsePullRequestCommit,
 } from './pull-request-commit.js';
+import { readRefs } from './repo-state.js';
 import { latestRelease, type ReleaseTag } from './versions.js';
 
 /** One pull request in release notes. `author`, `labels` and `url` are there when known. */
@@ -218,12 +220,7 @@ function webHost(env: NodeJS.ProcessEnv): string {
 }
 
 async function defaultNotesEnd(git: GitRunner, config: Pick<ReletanConfig, 'git'>): Promise<string> {
-  const output = await git.output(['for-each-ref', '--format=%(refname)', 'refs/heads']);
-  const prefix = `refs/heads/${config.git.releasePrefix}`;
-  const releases = output
-    .split('\n')
-    .filter((ref) => ref.startsWith(prefix))
-    .map((ref) => ref.slice('refs/heads/'.length));
+  const releases = flowBranches('release', config.git, await readRefs(git, config.git.remote), 'local');
   if (releases.length > 1) {
     throw usageError('VERSION_REQUIRED', `several releases are in progress: ${releases.join(', ')}`, {
       hint: `name the end of the notes: --to ${releases[0]}`,

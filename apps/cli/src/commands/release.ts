@@ -148,9 +148,8 @@ function startSummary(result: StartFlowResult, tagPrefix: string): string {
       ...pullRequestLines(result),
     ].join('\n');
   }
-  const pushed = result.operations.some((line) => line.startsWith('git push'));
   return [
-    `✓ created ${result.branch} from ${result.base}${pushed ? ' and pushed it' : ''}; you are on ${result.branch}`,
+    `✓ created ${result.branch} from ${result.base}${result.pushed ? ' and pushed it' : ''}; you are on ${result.branch}`,
     '',
     ...pullRequestLines(result),
     '',
