@@ -201,9 +201,11 @@ describe('reletan release notes', () => {
 describe('GitHub, through GITHUB_API_URL', () => {
   it('enriches the notes and creates the GitHub release on finish, never printing the token', async () => {
     await project();
-    await repo.git.run(['remote', 'set-url', '--push', 'origin', repo.origin]);
-    await repo.git.run(['remote', 'set-url', 'origin', 'https://ghe.acme.io/acme/shop.git']);
-    await repo.git.run(['remote', 'set-url', '--push', 'origin', repo.origin]);
+    // The API below is a local stand-in, so the repository is named in the config, on GITHUB_API_URL's host.
+    await writeFile(
+      path.join(repo.dir, 'reletan.config.json'),
+      JSON.stringify({ github: { repository: 'acme/shop' } }),
+    );
     const requests: { method: string; url: string; auth: string | undefined; body: unknown }[] = [];
     server = createServer(async (request, response) => {
       const chunks: Buffer[] = [];
@@ -269,5 +271,23 @@ describe('GitHub, through GITHUB_API_URL', () => {
       body: '- Add the shopping cart (#1) @alice',
     });
     expect(result.stdout + result.stderr).not.toContain('ghp_clitesttoken123');
+  });
+
+  it('exits 2, changing nothing, when no configured API serves the repository host', async () => {
+    await project();
+    await repo.git.run(['remote', 'set-url', '--push', 'origin', repo.origin]);
+    await repo.git.run(['remote', 'set-url', 'origin', 'https://ghe.acme.io/acme/shop.git']);
+    await reletan(['release', 'start', '1.0.0', '--push']);
+    await commit('VERSION', '1.0.0\n', 'Bump version to 1.0.0');
+    const refs = await repo.git.output(['for-each-ref', '--format=%(refname) %(objectname)']);
+    const remote = await origin().output(['for-each-ref', '--format=%(refname) %(objectname)']);
+    const result = await reletan(['release', 'finish', '--push', '--github-release'], {
+      GITHUB_TOKEN: 'ghp_clitesttoken123',
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('the repository acme/shop is on ghe.acme.io, which is not github.com');
+    expect(result.stderr).toContain('GITHUB_API_URL=https://ghe.acme.io/api/v3');
+    expect(await repo.git.output(['for-each-ref', '--format=%(refname) %(objectname)'])).toBe(refs);
+    expect(await origin().output(['for-each-ref', '--format=%(refname) %(objectname)'])).toBe(remote);
   });
 });

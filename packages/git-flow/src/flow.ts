@@ -10,15 +10,9 @@ import {
   planFinish,
   planStart,
 } from './flow-plan.js';
+import { type GitHubAccess, resolveGitHubTarget } from './github-access.js';
 import { createGitHubRelease, type GitHubReleaseResult } from './github-release.js';
-import {
-  buildReleaseNotes,
-  type GitHubAccess,
-  lastReleaseReachableFrom,
-  notesTitle,
-  type ReleaseNotes,
-  resolveRepository,
-} from './notes.js';
+import { buildReleaseNotes, lastReleaseReachableFrom, notesTitle, type ReleaseNotes } from './notes.js';
 import { formatMarkdown, formatSlack } from './notes-format.js';
 import { describeStep, type FlowStep } from './operations.js';
 import {
@@ -49,7 +43,10 @@ export interface FlowOptions {
   logger?: Logger | undefined;
   /** Environment for GitHub (`GITHUB_TOKEN`, `GH_TOKEN`, `GITHUB_API_URL`) and Slack. @default process.env */
   env?: NodeJS.ProcessEnv | undefined;
-  /** GitHub access (tests pass an Octokit aimed at nock). @default `createGitHubClient` when a token is set */
+  /**
+   * GitHub access (tests pass an Octokit aimed at nock), called at most once per run. @default core's
+   * `createGitHubClient` when a token is set, aimed at the configured API that serves the repository's host
+   */
   github?: GitHubAccess | undefined;
   /** Fetch `git.remote` (with `--prune`) before checking that branches are up to date. @default false */
   fetchRemote?: boolean | undefined;
@@ -112,7 +109,16 @@ export async function startFlow(options: StartFlowOptions): Promise<StartFlowRes
   });
   await runSteps(options, plan.steps, operations, { kind, command: 'start', version: plan.version });
   const notes = await buildReleaseNotes({
-    ...options,
+    git,
+    config,
+    logger: options.logger,
+    target: await resolveGitHubTarget({
+      git,
+      config,
+      env: options.env ?? process.env,
+      logger: options.logger,
+      github: options.github,
+    }),
     offline: options.dryRun === true,
     from: plan.previous?.tag,
     to: plan.base,
@@ -184,6 +190,15 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
       },
     );
   }
+  const target = await resolveGitHubTarget({
+    git,
+    config,
+    env,
+    logger: options.logger,
+    github: options.github,
+  });
+  // Checked before anything changes: a GitHub release needs a repository on a host the configured API serves.
+  if (options.githubRelease && target.unavailable) throw target.unavailable;
   const operations: string[] = [];
   const fetched = await fetchFirst(options, operations);
   const refs = await readRefs(git, remote);
@@ -217,20 +232,7 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
     (await isAncestor(git, existingTag.commit, develop));
 
   const message = options.message ?? notesTitle({ version }, config.git.tagPrefix);
-  const repository =
-    options.githubRelease || config.notify.slackWebhookEnv
-      ? await resolveRepository(git, config, env)
-      : undefined;
-  if (options.githubRelease && !repository) {
-    throw usageError(
-      'GITHUB_REPOSITORY_UNKNOWN',
-      'cannot tell which GitHub repository to publish the release in',
-      {
-        input: { path: 'github.repository' },
-        hint: `set github.repository ("owner/name") in the reletan config, or point the ${remote} remote at GitHub`,
-      },
-    );
-  }
+  const { repository, github } = target;
   const slackVariable = config.notify.slackWebhookEnv;
   const slackUrl = slackVariable ? env[slackVariable] : undefined;
   if (slackUrl) options.logger?.secret(slackUrl);
@@ -257,7 +259,7 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
     remoteConfigured,
     message,
     githubRelease:
-      options.githubRelease && repository
+      options.githubRelease && repository && github
         ? { repository: `${repository.owner}/${repository.name}` }
         : undefined,
     slackVariable: slackUrl ? slackVariable : undefined,
@@ -266,7 +268,10 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
   // The notes of what this branch ships: from the release before it to the branch itself.
   const previous = await lastReleaseReachableFrom(git, branch, config.git.tagPrefix, plan.tag);
   const notes = await buildReleaseNotes({
-    ...options,
+    git,
+    config,
+    logger: options.logger,
+    target,
     offline: options.dryRun === true,
     from: previous?.tag,
     to: branch,
@@ -280,11 +285,9 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
     command: 'finish',
     version: plan.version,
     onGitHubRelease: async () => {
-      if (!repository) return;
+      if (!repository || !github) return;
       githubRelease = await createGitHubRelease({
-        github: options.github,
-        env,
-        logger: options.logger,
+        github,
         repository,
         tag: plan.tag,
         name: notesTitle(notes, config.git.tagPrefix),

@@ -17,6 +17,7 @@ export {
   type StartFacts,
   type StartPlan,
 } from './flow-plan.js';
+export type { GitHubAccess } from './github-access.js';
 export {
   fetchPullRequestDetails,
   PULL_REQUESTS_PER_QUERY,
@@ -28,7 +29,6 @@ export {
   type GitHubReleaseResult,
 } from './github-release.js';
 export {
-  type GitHubAccess,
   lastReleaseReachableFrom,
   notesTitle,
   type ReleaseNotes,

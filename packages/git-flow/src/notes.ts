@@ -1,6 +1,7 @@
-import type { GitRunner, Logger, Octokit, ReletanConfig, RepositoryRef } from '@reletan/core';
-import { createGitHubClient, parseRepositoryUrl, resolveGitHubToken, usageError } from '@reletan/core';
+import type { GitRunner, Logger, ReletanConfig } from '@reletan/core';
+import { usageError } from '@reletan/core';
 import { flowBranches } from './flow-plan.js';
+import { type GitHubAccess, type GitHubTarget, resolveGitHubTarget } from './github-access.js';
 import { fetchPullRequestDetails } from './github-enrich.js';
 import {
   isExcludedAuthor,
@@ -32,9 +33,6 @@ export interface ReleaseNotes {
   pullRequests: ReleaseNotesPullRequest[];
 }
 
-/** Creates the GitHub client on demand, so nothing about GitHub loads without a token. */
-export type GitHubAccess = () => Promise<Octokit>;
-
 export interface ReleaseNotesOptions {
   git: GitRunner;
   config: Pick<ReletanConfig, 'git' | 'github' | 'release'>;
@@ -47,10 +45,11 @@ export interface ReleaseNotesOptions {
   /** @default process.env (`GITHUB_TOKEN`/`GH_TOKEN` turn on enrichment, `GITHUB_API_URL` is honoured) */
   env?: NodeJS.ProcessEnv | undefined;
   logger?: Logger | undefined;
-  /** @default `createGitHubClient` when a token is set; without one, notes come from git alone */
+  /**
+   * @default core's `createGitHubClient` when a token is set, aimed at the configured API that serves the
+   * repository's host; without a token, or without such an API, notes come from git alone
+   */
   github?: GitHubAccess | undefined;
-  /** Read git alone, even with a token (dry runs make no API call). @default false */
-  offline?: boolean | undefined;
 }
 
 /**
@@ -65,15 +64,34 @@ export async function releaseNotes(options: ReleaseNotesOptions): Promise<Releas
   let from = options.from;
   if (from === undefined) from = (await lastReleaseReachableFrom(git, to, config.git.tagPrefix))?.tag;
   else await requireCommit(git, from, '--from');
-  return buildReleaseNotes({ ...options, from, to });
+  const target = await resolveGitHubTarget({
+    git,
+    config,
+    env: options.env ?? process.env,
+    logger: options.logger,
+    github: options.github,
+  });
+  return buildReleaseNotes({ ...options, from, to, target });
+}
+
+export interface BuildReleaseNotesOptions {
+  git: GitRunner;
+  config: Pick<ReletanConfig, 'git' | 'release'>;
+  /** Known to exist. */
+  from: string | undefined;
+  to: string;
+  version?: string | undefined;
+  /** The repository and the run's GitHub client (see `resolveGitHubTarget`). */
+  target: GitHubTarget;
+  logger?: Logger | undefined;
+  /** Read git alone, even with a token (dry runs make no API call). @default false */
+  offline?: boolean | undefined;
 }
 
 /** The notes of a range whose ends are known to exist. */
-export async function buildReleaseNotes(
-  options: ReleaseNotesOptions & { to: string; from: string | undefined },
-): Promise<ReleaseNotes> {
+export async function buildReleaseNotes(options: BuildReleaseNotesOptions): Promise<ReleaseNotes> {
   const { git, config } = options;
-  const env = options.env ?? process.env;
+  const { repository } = options.target;
   const commits = await readPullRequestCommits(git, options.from, options.to);
   const flowBranch = (head: string | undefined) =>
     head !== undefined &&
@@ -81,7 +99,6 @@ export async function buildReleaseNotes(
       head === config.git.developBranch ||
       head.startsWith(config.git.releasePrefix) ||
       head.startsWith(config.git.hotfixPrefix));
-  const repository = await resolveRepository(git, config, env);
   let pullRequests: ReleaseNotesPullRequest[] = commits
     .filter((commit) => !flowBranch(commit.headBranch))
     .map((commit) => ({
@@ -93,10 +110,7 @@ export async function buildReleaseNotes(
         : {}),
     }));
 
-  const access = options.offline
-    ? undefined
-    : (options.github ??
-      (resolveGitHubToken(env) ? () => createGitHubClient({ env, logger: options.logger }) : undefined));
+  const access = options.offline ? undefined : options.target.github;
   if (access && repository && pullRequests.length > 0) {
     try {
       const details = await fetchPullRequestDetails(
@@ -121,10 +135,9 @@ export async function buildReleaseNotes(
         `could not read the pull requests from GitHub (${error instanceof Error ? error.message : String(error)}); the notes come from git alone`,
       );
     }
-  } else if (access && !repository) {
-    options.logger?.warn(
-      `cannot tell the GitHub repository (set github.repository in the reletan config); the notes come from git alone`,
-    );
+  } else if (!options.offline && options.target.unavailable) {
+    const { message, hint } = options.target.unavailable;
+    options.logger?.warn(`${message}; the notes come from git alone${hint ? ` (${hint})` : ''}`);
   }
   const excluded = config.release.notes.excludeAuthors;
   return {
@@ -192,31 +205,6 @@ export function notesTitle(
 ): string {
   if (notes.version !== undefined) return `Release ${tagPrefix}${notes.version}`;
   return notes.from ? `Changes since ${notes.from}` : `Changes in ${notes.to ?? 'HEAD'}`;
-}
-
-/**
- * The GitHub repository: `github.repository` from the config (on the host of `GITHUB_API_URL`), else the
- * one the git remote points at; undefined for a remote that is not on a GitHub-like host (a local path).
- */
-export async function resolveRepository(
-  git: GitRunner,
-  config: Pick<ReletanConfig, 'git' | 'github'>,
-  env: NodeJS.ProcessEnv,
-): Promise<RepositoryRef | undefined> {
-  if (config.github.repository) {
-    const [owner = '', name = ''] = config.github.repository.split('/');
-    return { owner, name, host: webHost(env) };
-  }
-  const result = await git.run(['remote', 'get-url', config.git.remote], { allowFailure: true });
-  return result.exitCode === 0 ? parseRepositoryUrl(result.stdout.trim()) : undefined;
-}
-
-/** github.com, or the GitHub Enterprise host of `GITHUB_API_URL` (`https://HOST/api/v3`). */
-function webHost(env: NodeJS.ProcessEnv): string {
-  const api = env.GITHUB_API_URL;
-  if (!api || !URL.canParse(api)) return 'github.com';
-  const host = new URL(api).host;
-  return host === 'api.github.com' ? 'github.com' : host;
 }
 
 async function defaultNotesEnd(git: GitRunner, config: Pick<ReletanConfig, 'git'>): Promise<string> {
