@@ -237,6 +237,24 @@ describe('refusals: exit 1, a clear reason, nothing changed', () => {
     expect(await state(repo)).toEqual(before);
   });
 
+  it('refuses to finish when a tag of that name was made by hand on the release tip, lightweight or annotated', async () => {
+    const repo = await developRepo();
+    await startFlow({ ...base(repo), kind: 'release', version: '1.0.0' });
+    await commitFile(repo, 'VERSION', '1.0.0\n', 'Bump version to 1.0.0');
+    for (const tagArgs of [['v1.0.0'], ['-a', '-m', 'by hand', 'v1.0.0']]) {
+      await repo.git.run(['tag', ...tagArgs]);
+      const before = await state(repo);
+      const error = await refusal(finishFlow({ ...base(repo), kind: 'release' }));
+      expect(error).toMatchObject({
+        code: 'TAG_EXISTS',
+        kind: 'failure',
+        message: 'tag v1.0.0 already exists and is not the merge of release/1.0.0',
+      });
+      expect(await state(repo)).toEqual(before);
+      await repo.git.run(['tag', '-d', 'v1.0.0']);
+    }
+  });
+
   it('refuses to finish when no release is in progress, or main is behind its remote', async () => {
     const repo = await developRepo();
     expect(await refusal(finishFlow({ ...base(repo), kind: 'release' }))).toMatchObject({

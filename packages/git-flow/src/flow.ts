@@ -219,8 +219,14 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
   const existingTag = refs.tags.get(tag);
   let tagState: FinishFacts['tagState'] = 'absent';
   if (existingTag) {
-    const merged = await secondParent(git, existingTag.commit);
-    tagState = merged === tip || existingTag.commit === tip ? 'this-branch' : 'other';
+    // An earlier finish leaves exactly this: an annotated tag on main's --no-ff merge of this tip. Any
+    // other tag of that name (lightweight, on the tip itself, elsewhere) was made by someone else.
+    const madeByFinish =
+      existingTag.annotated &&
+      main !== undefined &&
+      (await isAncestor(git, existingTag.commit, main)) &&
+      (await secondParent(git, existingTag.commit)) === tip;
+    tagState = madeByFinish ? 'this-branch' : 'other';
   }
   // main may be missing: planFinish refuses that, naming it.
   const mergedIntoMain = main !== undefined && (await isAncestor(git, tip, main));
