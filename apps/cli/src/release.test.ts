@@ -145,6 +145,32 @@ describe('reletan release start and finish', () => {
     expect(resumed.stdout).toContain('- release/1.0.0 is already merged into main (earlier run)');
   });
 
+  it('refuses (exit 1) to finish a release a teammate pushed to, leaving the remote as it was', async () => {
+    await project();
+    await reletan(['release', 'start', '0.1.0', '--push']);
+    const teammate = path.join(path.dirname(repo.dir), 'teammate');
+    await createGitRunner({ cwd: path.dirname(repo.dir), env: testGitEnv() }).run([
+      'clone',
+      '-q',
+      '-b',
+      'release/0.1.0',
+      repo.origin,
+      teammate,
+    ]);
+    const theirs = createGitRunner({ cwd: teammate, env: testGitEnv() });
+    await writeFile(path.join(teammate, 'fix.txt'), 'fixed\n');
+    await theirs.run(['add', 'fix.txt']);
+    await theirs.run(['commit', '-q', '-m', 'Fix found in QA']);
+    await theirs.run(['push', '-q', 'origin', 'release/0.1.0']);
+    const remote = await origin().output(['for-each-ref', '--format=%(refname) %(objectname)']);
+
+    const result = await reletan(['release', 'finish', '--push']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('local branch release/0.1.0 is behind origin/release/0.1.0');
+    expect(await origin().output(['for-each-ref', '--format=%(refname) %(objectname)'])).toBe(remote);
+    expect(await repo.git.output(['tag'])).toBe('');
+  });
+
   it('runs a hotfix from main', async () => {
     await project();
     await reletan(['release', 'start', '1.0.0']);

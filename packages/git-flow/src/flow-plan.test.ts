@@ -95,6 +95,7 @@ const finishFacts = (overrides: Partial<FinishFacts> = {}): FinishFacts => ({
   push: false,
   keep: false,
   fetched: false,
+  branchFetched: false,
   remoteConfigured: true,
   message: 'Release v1.3.0',
   ...overrides,
@@ -151,12 +152,16 @@ describe('planning a finish, whatever an earlier run already did', () => {
         expect(head).toBe('develop');
         const pushes = lines.filter((line) => line.startsWith('push'));
         const deleteRemote = state.remoteBranch && !state.keep;
+        // The deletion is leased on the remote branch's value as fetched (sha(100) in these refs).
+        const lease = `--force-with-lease=refs/heads/release/1.3.0:${sha(100)} `;
         if (state.push) {
           expect(pushes).toEqual([
-            `push --atomic origin refs/heads/main refs/heads/develop refs/tags/v1.3.0${deleteRemote ? ' :refs/heads/release/1.3.0' : ''}`,
+            deleteRemote
+              ? `push --atomic ${lease}origin refs/heads/main refs/heads/develop refs/tags/v1.3.0 :refs/heads/release/1.3.0`
+              : 'push --atomic origin refs/heads/main refs/heads/develop refs/tags/v1.3.0',
           ]);
         } else {
-          expect(pushes).toEqual(deleteRemote ? ['push origin :refs/heads/release/1.3.0'] : []);
+          expect(pushes).toEqual(deleteRemote ? [`push ${lease}origin :refs/heads/release/1.3.0`] : []);
         }
         // The local branch goes last, so a rejected push is retried by a rerun that still finds it.
         if (!state.keep)

@@ -219,7 +219,10 @@ export interface FinishFacts extends WorktreeFacts {
   tagMergedIntoDevelop: boolean;
   push: boolean;
   keep: boolean;
+  /** The whole remote was fetched (`--fetch`). */
   fetched: boolean;
+  /** The flow branch was fetched from the remote just now (always done when the remote has a copy). */
+  branchFetched: boolean;
   remoteConfigured: boolean;
   /** The annotated tag's message. */
   message: string;
@@ -256,7 +259,12 @@ export function planFinish(facts: FinishFacts): FinishPlan {
           : 'check the git.* branch names in the reletan config',
       });
     }
-    checkUpToDate(name, facts.divergence.get(name), git.remote, facts.fetched);
+    checkUpToDate(
+      name,
+      facts.divergence.get(name),
+      git.remote,
+      facts.fetched || (name === branch && facts.branchFetched),
+    );
   }
   if (facts.tagState === 'other') {
     throw new ReletanError({
@@ -309,22 +317,32 @@ export function planFinish(facts: FinishFacts): FinishPlan {
     steps.push({ type: 'git', args: ['merge', '--no-ff', '--no-edit', tag] });
   }
 
-  const deleteRemote = !facts.keep && refs.remoteBranches.has(branch);
+  // The remote's branch is deleted only if it still is what was checked: a commit pushed there since is
+  // not lost, the push is refused (the lease is on the value just fetched).
+  const remoteTip = facts.keep ? undefined : refs.remoteBranches.get(branch);
+  const deletion =
+    remoteTip === undefined
+      ? { lease: [], refspec: [] }
+      : {
+          lease: [`--force-with-lease=refs/heads/${branch}:${remoteTip}`],
+          refspec: [`:refs/heads/${branch}`],
+        };
   if (facts.push) {
     steps.push({
       type: 'git',
       args: [
         'push',
         '--atomic',
+        ...deletion.lease,
         git.remote,
         `refs/heads/${git.mainBranch}`,
         `refs/heads/${git.developBranch}`,
         `refs/tags/${tag}`,
-        ...(deleteRemote ? [`:refs/heads/${branch}`] : []),
+        ...deletion.refspec,
       ],
     });
-  } else if (deleteRemote) {
-    steps.push({ type: 'git', args: ['push', git.remote, `:refs/heads/${branch}`] });
+  } else if (remoteTip !== undefined) {
+    steps.push({ type: 'git', args: ['push', ...deletion.lease, git.remote, ...deletion.refspec] });
   }
   if (facts.githubRelease)
     steps.push({ type: 'github-release', repository: facts.githubRelease.repository, tag });

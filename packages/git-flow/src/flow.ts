@@ -1,4 +1,4 @@
-import type { GitRunner, Logger, ReletanConfig } from '@reletan/core';
+import type { GitConfig, GitRunner, Logger, ReletanConfig } from '@reletan/core';
 import { ReletanError, resolveGitHubToken, usageError } from '@reletan/core';
 import {
   type FinishFacts,
@@ -201,8 +201,15 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
   if (options.githubRelease && target.unavailable) throw target.unavailable;
   const operations: string[] = [];
   const fetched = await fetchFirst(options, operations);
-  const refs = await readRefs(git, remote);
+  let refs = await readRefs(git, remote);
   const { branch, tip, version, tag } = chooseBranch(kind, options, refs);
+  // As git-flow AVH does, the flow branch is always fetched when the remote has a copy: commits pushed
+  // there by a teammate must stop the finish, not vanish when the branch is deleted on the remote.
+  const branchFetched =
+    !options.fetchRemote && refs.remoteBranches.has(branch)
+      ? await fetchFlowBranch(options, branch, `reletan ${kind} finish ${version}`, operations)
+      : false;
+  if (branchFetched) refs = await readRefs(git, remote);
   const [dirty, merging, remoteConfigured, head] = await Promise.all([
     changedFiles(git),
     mergeInProgress(git),
@@ -262,6 +269,7 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
     push: options.push ?? false,
     keep: options.keep ?? false,
     fetched,
+    branchFetched,
     remoteConfigured,
     message,
     githubRelease:
@@ -398,6 +406,32 @@ async function fetchFirst(options: FlowOptions, operations: string[]): Promise<b
   return true;
 }
 
+/** Fetches one branch into its remote-tracking ref; false in a dry run, which changes nothing. */
+async function fetchFlowBranch(
+  options: FlowOptions,
+  branch: string,
+  rerun: string,
+  operations: string[],
+): Promise<boolean> {
+  const { remote } = options.config.git;
+  const args = ['fetch', '--quiet', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`];
+  const line = describeStep({ type: 'git', args });
+  operations.push(line);
+  if (options.dryRun) return false;
+  options.logger?.progress(`fetching ${branch} from ${remote}`);
+  const result = await options.git.run(args, { allowFailure: true });
+  if (result.exitCode !== 0) {
+    throw new ReletanError({
+      code: 'FETCH_FAILED',
+      message: `could not fetch ${branch} from ${remote} to check that the finish loses none of its commits`,
+      details: (result.stderr.trim() || result.stdout.trim()).split('\n'),
+      input: { command: line },
+      hint: `if ${branch} was deleted on ${remote}, run "${rerun} --fetch" (it prunes ${remote}/${branch}); otherwise check that ${remote} can be reached, then run "${rerun}" again`,
+    });
+  }
+  return true;
+}
+
 async function divergenceFromRemote(
   git: GitRunner,
   refs: RefSnapshot,
@@ -413,6 +447,17 @@ async function divergenceFromRemote(
 async function isOnFirstParentLine(git: GitRunner, commit: string, branch: string): Promise<boolean> {
   const output = await git.output(['rev-list', '--first-parent', branch]);
   return output.split('\n').includes(commit);
+}
+
+/**
+ * The lease on the remote flow branch failed: someone pushed to it after the finish checked it. Their
+ * commits are not in the local merges and tag, which must be undone before the branch is finished again.
+ */
+function staleBranchHint(flow: GitConfig, handlers: StepHandlers, rerun: string): string {
+  const branch = `${handlers.kind === 'release' ? flow.releasePrefix : flow.hotfixPrefix}${handlers.version}`;
+  const tag = `${flow.tagPrefix}${handlers.version}`;
+  const { remote, mainBranch, developBranch } = flow;
+  return `${branch} changed on ${remote} after the finish checked it (someone pushed to it), so nothing was pushed and their commits are not in the release. To include them, undo the local finish ("git checkout ${branch}", "git tag -d ${tag}", "git branch -f ${mainBranch} ${remote}/${mainBranch}", "git branch -f ${developBranch} ${remote}/${developBranch}"), "git pull ${remote} ${branch}", then run "${rerun}" again`;
 }
 
 interface StepHandlers {
@@ -436,12 +481,13 @@ async function runSteps(
     options.logger?.progress(line);
     if (step.type === 'github-release') await handlers.onGitHubRelease?.();
     else if (step.type === 'slack') await handlers.onSlack?.();
-    else await runGitStep(options.git, step.args, handlers, line);
+    else await runGitStep(options.git, options.config.git, step.args, handlers, line);
   }
 }
 
 async function runGitStep(
   git: GitRunner,
+  flow: GitConfig,
   args: string[],
   handlers: StepHandlers,
   line: string,
@@ -478,7 +524,9 @@ async function runGitStep(
       message: `${line} was rejected; the remote is unchanged`,
       details: output,
       input: { command: line },
-      hint: `fix what the remote refused, then run "${rerun} --push" again: the merges and the tag are done and are not redone`,
+      hint: output.some((text) => text.includes('(stale info)'))
+        ? staleBranchHint(flow, handlers, rerun)
+        : `fix what the remote refused, then run "${args.includes('--atomic') ? `${rerun} --push` : rerun}" again: the merges and the tag are done and are not redone`,
     });
   }
   throw new ReletanError({
