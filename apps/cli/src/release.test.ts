@@ -171,6 +171,32 @@ describe('reletan release start and finish', () => {
     expect(await repo.git.output(['tag'])).toBe('');
   });
 
+  it('says, without --push, what was deleted on the configured remote and the exact push left to run', async () => {
+    await project();
+    await repo.git.run(['remote', 'rename', 'origin', 'upstream']);
+    await writeFile(
+      path.join(repo.dir, 'reletan.config.json'),
+      JSON.stringify({ git: { remote: 'upstream' } }),
+    );
+    await reletan(['release', 'start', '0.1.0', '--push']);
+    await commit('VERSION', '0.1.0\n', 'Bump version to 0.1.0');
+    const dry = await reletan(['release', 'finish', '--push', '--dry-run', '--json']);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, pushed: false, remoteBranchDeleted: false });
+
+    const human = await reletan(['release', 'finish']);
+    expect(human.exitCode).toBe(0);
+    expect(human.stdout).toContain('- release/0.1.0 is deleted on upstream\n');
+    const push =
+      '- main, develop and v0.1.0 are not pushed yet: "git push --atomic upstream refs/heads/main refs/heads/develop refs/tags/v0.1.0"';
+    expect(human.stdout).toContain(push);
+    expect(human.stdout).not.toMatch(/nothing pushed|--push|origin/);
+    // The printed command works as printed.
+    const args = push.slice(push.indexOf('"git ') + 5, -1).split(' ');
+    await repo.git.run(args);
+    expect(await origin().output(['tag'])).toBe('v0.1.0');
+    expect(await origin().output(['branch', '--list', 'release/*'])).toBe('');
+  });
+
   it('runs a hotfix from main', async () => {
     await project();
     await reletan(['release', 'start', '1.0.0']);

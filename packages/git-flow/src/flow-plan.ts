@@ -236,6 +236,10 @@ export interface FinishPlan {
   /** Steps an earlier, interrupted finish already did, which are not done again. */
   done: string[];
   steps: FlowStep[];
+  /** The steps push main, develop and the tag (one atomic push). */
+  pushes: boolean;
+  /** The steps delete the flow branch on the remote. */
+  deletesRemoteBranch: boolean;
 }
 
 /**
@@ -352,7 +356,7 @@ export function planFinish(facts: FinishFacts): FinishPlan {
     steps.push({ type: 'git', args: ['branch', '-d', branch] });
   }
   checkout(git.developBranch);
-  return { version, tag, done, steps };
+  return { version, tag, done, steps, pushes: facts.push, deletesRemoteBranch: remoteTip !== undefined };
 }
 
 function noRemote(remote: string): ReletanError {

@@ -364,6 +364,7 @@ describe('release finish', () => {
     const origin = createGitRunner({ cwd: repo.origin, env: testGitEnv() });
     expect(await origin.output(['branch', '--list', 'release/*'])).toBe('');
     expect(result.pushed).toBe(false);
+    expect(result.remoteBranchDeleted).toBe(true);
   });
 
   it('takes the release notes title as the default tag message', async () => {
@@ -404,8 +405,10 @@ describe('release finish', () => {
       'git branch -d release/1.0.0',
     ]);
     expect(await state(repo)).toEqual(before);
+    expect(dry).toMatchObject({ dryRun: true, pushed: false, remoteBranchDeleted: false });
     const real = await finishFlow({ ...base(repo), kind: 'release', push: true });
     expect(real.operations).toEqual(dry.operations);
+    expect(real).toMatchObject({ dryRun: false, pushed: true, remoteBranchDeleted: true });
   });
 });
 

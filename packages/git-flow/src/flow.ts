@@ -162,7 +162,10 @@ export interface FinishFlowResult {
   /** Steps a previous, interrupted finish had done, which were not done again. */
   alreadyDone: string[];
   operations: string[];
+  /** main, develop and the tag were pushed (with `push`, not in a dry run). */
   pushed: boolean;
+  /** The flow branch was deleted on the remote (it had been pushed; not with `keep`, not in a dry run). */
+  remoteBranchDeleted: boolean;
   githubRelease?: GitHubReleaseResult;
   slackPosted: boolean;
   notes: ReleaseNotes;
@@ -331,7 +334,8 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
     dryRun: options.dryRun === true,
     alreadyDone: plan.done,
     operations,
-    pushed: options.push === true,
+    pushed: plan.pushes && options.dryRun !== true,
+    remoteBranchDeleted: plan.deletesRemoteBranch && options.dryRun !== true,
     ...(githubRelease ? { githubRelease } : {}),
     slackPosted,
     notes,
