@@ -96,6 +96,7 @@ const finishFacts = (overrides: Partial<FinishFacts> = {}): FinishFacts => ({
   keep: false,
   fetched: false,
   branchFetched: false,
+  slackPosted: false,
   remoteConfigured: true,
   message: 'Release v1.3.0',
   ...overrides,
@@ -113,6 +114,8 @@ describe('planning a finish, whatever an earlier run already did', () => {
     keep: fc.boolean(),
     remoteBranch: fc.boolean(),
     currentBranch: fc.constantFrom('release/1.3.0', 'main', 'develop', undefined),
+    slack: fc.boolean(),
+    slackPosted: fc.boolean(),
   });
 
   it('does each step once, in git-flow order, and ends on develop without deleting the branch it is on', () => {
@@ -125,6 +128,8 @@ describe('planning a finish, whatever an earlier run already did', () => {
           push: state.push,
           keep: state.keep,
           currentBranch: state.currentBranch,
+          slackVariable: state.slack ? 'SLACK_WEBHOOK_URL' : undefined,
+          slackPosted: state.slackPosted,
           refs: refs({
             heads: ['release/1.3.0'],
             tags: ['v1.2.0', ...(state.tagDone ? ['v1.3.0'] : [])],
@@ -163,6 +168,16 @@ describe('planning a finish, whatever an earlier run already did', () => {
         } else {
           expect(pushes).toEqual(deleteRemote ? [`push ${lease}origin :refs/heads/release/1.3.0`] : []);
         }
+        // Slack is posted once: a post an earlier run made is recorded and not made again.
+        const plan = planFinish(facts);
+        const slackSteps = plan.steps.filter((step) => step.type === 'slack');
+        expect(slackSteps).toHaveLength(state.slack && !state.slackPosted ? 1 : 0);
+        expect(lines.filter((line) => line.startsWith('config '))).toEqual(
+          slackSteps.length ? ['config reletan.v1.3.0.slackPosted true'] : [],
+        );
+        if (slackSteps.length)
+          expect(index('config reletan.v1.3.0.slackPosted true')).toBe(index('slack') + 1);
+        expect(plan.done.includes('the release notes are already posted to Slack')).toBe(state.slackPosted);
         // The local branch goes last, so a rejected push is retried by a rerun that still finds it.
         if (!state.keep)
           expect(index('branch -d release/1.3.0')).toBeGreaterThan(Math.max(...pushes.map(index), -1));

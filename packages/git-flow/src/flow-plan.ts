@@ -227,7 +227,10 @@ export interface FinishFacts extends WorktreeFacts {
   /** The annotated tag's message. */
   message: string;
   githubRelease?: { repository: string } | undefined;
+  /** The variable holding the Slack webhook URL, when it is set: the notes are posted. */
   slackVariable?: string | undefined;
+  /** An earlier run of this finish posted the notes to Slack (recorded under `slackRecordKey(tag)`). */
+  slackPosted: boolean;
 }
 
 export interface FinishPlan {
@@ -350,13 +353,23 @@ export function planFinish(facts: FinishFacts): FinishPlan {
   }
   if (facts.githubRelease)
     steps.push({ type: 'github-release', repository: facts.githubRelease.repository, tag });
-  if (facts.slackVariable) steps.push({ type: 'slack', variable: facts.slackVariable });
+  if (facts.slackPosted) done.push('the release notes are already posted to Slack');
+  else if (facts.slackVariable) {
+    steps.push({ type: 'slack', variable: facts.slackVariable });
+    // Recorded in the repository, so a rerun after a later step failed does not post the notes twice.
+    steps.push({ type: 'git', args: ['config', slackRecordKey(tag), 'true'] });
+  }
   if (!facts.keep) {
     if (head === branch) checkout(git.developBranch);
     steps.push({ type: 'git', args: ['branch', '-d', branch] });
   }
   checkout(git.developBranch);
   return { version, tag, done, steps, pushes: facts.push, deletesRemoteBranch: remoteTip !== undefined };
+}
+
+/** The git config key recording that a finish posted the notes of `tag` to Slack. */
+export function slackRecordKey(tag: string): string {
+  return `reletan.${tag}.slackPosted`;
 }
 
 function noRemote(remote: string): ReletanError {

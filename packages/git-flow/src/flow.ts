@@ -9,6 +9,7 @@ import {
   flowVersion,
   planFinish,
   planStart,
+  slackRecordKey,
 } from './flow-plan.js';
 import { type GitHubAccess, resolveGitHubTarget } from './github-access.js';
 import { createGitHubRelease, type GitHubReleaseResult } from './github-release.js';
@@ -167,6 +168,7 @@ export interface FinishFlowResult {
   /** The flow branch was deleted on the remote (it had been pushed; not with `keep`, not in a dry run). */
   remoteBranchDeleted: boolean;
   githubRelease?: GitHubReleaseResult;
+  /** The notes were posted to Slack by this run (an earlier run's post is in `alreadyDone`). */
   slackPosted: boolean;
   notes: ReleaseNotes;
 }
@@ -252,6 +254,12 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
   const slackVariable = config.notify.slackWebhookEnv;
   const slackUrl = slackVariable ? env[slackVariable] : undefined;
   if (slackUrl) options.logger?.secret(slackUrl);
+  const slackDone = slackVariable !== undefined && (await slackWasPosted(git, tag));
+  if (slackVariable && !slackUrl && !slackDone) {
+    options.logger?.warn(
+      `notify.slackWebhookEnv names ${slackVariable}, which is not set: the release notes are not posted to Slack`,
+    );
+  }
 
   const plan = planFinish({
     kind,
@@ -280,6 +288,7 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
         ? { repository: `${repository.owner}/${repository.name}` }
         : undefined,
     slackVariable: slackUrl ? slackVariable : undefined,
+    slackPosted: slackDone,
   });
 
   // The notes of what this branch ships: from the release before it to the branch itself.
@@ -408,6 +417,11 @@ async function fetchFirst(options: FlowOptions, operations: string[]): Promise<b
   options.logger?.progress(`fetching ${options.config.git.remote}`);
   await options.git.run(args);
   return true;
+}
+
+async function slackWasPosted(git: GitRunner, tag: string): Promise<boolean> {
+  const result = await git.run(['config', '--get', '--bool', slackRecordKey(tag)], { allowFailure: true });
+  return result.exitCode === 0 && result.stdout.trim() === 'true';
 }
 
 /** Fetches one branch into its remote-tracking ref; false in a dry run, which changes nothing. */
