@@ -240,6 +240,20 @@ describe('reletan release notes', () => {
     expect(slack.stdout).toContain('• <https://github.com/acme/shop/pull/1|#1> Add the cart');
   });
 
+  it("prints a past release's notes with --to TAG", async () => {
+    await project();
+    await reletan(['release', 'start', '0.1.0']);
+    await commit('VERSION', '0.1.0\n', 'Bump version to 0.1.0');
+    expect((await reletan(['release', 'finish'])).exitCode).toBe(0);
+    const markdown = await reletan(['release', 'notes', '--to', 'v0.1.0']);
+    expect(markdown).toMatchObject({
+      exitCode: 0,
+      stdout: '## Release v0.1.0\n\n- Add the cart (#1)\n- Fix the price rounding (#2)\n',
+    });
+    const json = JSON.parse((await reletan(['release', 'notes', '--to', 'main', '--json'])).stdout);
+    expect(json).toMatchObject({ from: null, to: 'main', pullRequests: [{ number: 1 }, { number: 2 }] });
+  });
+
   it('loads no SDK for release --help', async () => {
     repo = await createTestRepo();
     const { exitCode, loaded } = await runRecordingModules(bin, ['release', '--help'], { cwd: repo.dir });

@@ -130,6 +130,46 @@ describe('release notes from local history, with zero API calls', () => {
     expect(all.pullRequests.map((pr) => pr.number)).toEqual([1, 2]);
   });
 
+  it("ending at a release tag (or at main), lists that release's pull requests and names its version", async () => {
+    const repo = await developRepo();
+    const release = async (version: string) => {
+      await startFlow({ git: repo.git, config: config(), kind: 'release', version, env: {} });
+      await commitFile(repo, 'VERSION', `${version}\n`, `Bump version to ${version}`);
+      await finishFlow({ git: repo.git, config: config(), kind: 'release', env: {} });
+    };
+    await release('1.0.0');
+    await mergePullRequest(repo, 3, 'Show stock levels');
+    await squashPullRequest(repo, 4, 'Fix the tax on shipping');
+    await release('1.1.0');
+    const url = (number: number) => `https://github.com/acme/shop/pull/${number}`;
+
+    expect(await releaseNotes({ git: repo.git, config: config(), env: {}, to: 'v1.1.0' })).toEqual({
+      from: 'v1.0.0',
+      to: 'v1.1.0',
+      version: '1.1.0',
+      pullRequests: [
+        { number: 3, title: 'Show stock levels', url: url(3) },
+        { number: 4, title: 'Fix the tax on shipping', url: url(4) },
+      ],
+    });
+    const first = await releaseNotes({ git: repo.git, config: config(), env: {}, to: 'v1.0.0' });
+    expect(first).toMatchObject({ from: null, version: '1.0.0' });
+    expect(first.pullRequests.map((pr) => pr.number)).toEqual([1, 2]);
+    const main = await releaseNotes({ git: repo.git, config: config(), env: {}, to: 'main' });
+    expect(main).toMatchObject({ from: 'v1.0.0', to: 'main' });
+    expect(main).not.toHaveProperty('version');
+    expect(main.pullRequests.map((pr) => pr.number)).toEqual([3, 4]);
+    // An explicit --from still wins.
+    const since = await releaseNotes({
+      git: repo.git,
+      config: config(),
+      env: {},
+      from: 'v1.1.0',
+      to: 'v1.1.0',
+    });
+    expect(since).toMatchObject({ from: 'v1.1.0', version: '1.1.0', pullRequests: [] });
+  });
+
   it('is a usage error for a --from or --to that does not exist', async () => {
     const repo = await developRepo();
     await expect(

@@ -10,7 +10,7 @@ import {
   parsePullRequestCommit,
 } from './pull-request-commit.js';
 import { readRefs } from './repo-state.js';
-import { latestRelease, type ReleaseTag } from './versions.js';
+import { latestRelease, parseReleaseTag, type ReleaseTag } from './versions.js';
 
 /** One pull request in release notes. `author`, `labels` and `url` are there when known. */
 export interface ReleaseNotesPullRequest {
@@ -36,11 +36,11 @@ export interface ReleaseNotes {
 export interface ReleaseNotesOptions {
   git: GitRunner;
   config: Pick<ReletanConfig, 'git' | 'github' | 'release'>;
-  /** Where the notes start: a tag or any ref. @default the last release tag reachable from `to` */
+  /** Where the notes start: a tag or any ref. @default the last release tag reachable from `to`, not on `to` itself */
   from?: string | undefined;
   /** Where the notes end. @default the release branch in progress, else `git.developBranch` */
   to?: string | undefined;
-  /** The version being released, when there is one. */
+  /** The version being released, when there is one. @default the version of `to` when it is a release tag */
   version?: string | undefined;
   /** @default process.env (`GITHUB_TOKEN`/`GH_TOKEN` turn on enrichment, `GITHUB_API_URL` is honoured) */
   env?: NodeJS.ProcessEnv | undefined;
@@ -62,8 +62,9 @@ export async function releaseNotes(options: ReleaseNotesOptions): Promise<Releas
   const to = options.to ?? (await defaultNotesEnd(git, config));
   await requireCommit(git, to, '--to');
   let from = options.from;
-  if (from === undefined) from = (await lastReleaseReachableFrom(git, to, config.git.tagPrefix))?.tag;
+  if (from === undefined) from = (await lastReleaseBefore(git, to, config.git.tagPrefix))?.tag;
   else await requireCommit(git, from, '--from');
+  const version = options.version ?? (await releaseTagVersion(git, to, config.git.tagPrefix));
   const target = await resolveGitHubTarget({
     git,
     config,
@@ -71,7 +72,7 @@ export async function releaseNotes(options: ReleaseNotesOptions): Promise<Releas
     logger: options.logger,
     github: options.github,
   });
-  return buildReleaseNotes({ ...options, from, to, target });
+  return buildReleaseNotes({ ...options, from, to, version, target });
 }
 
 export interface BuildReleaseNotesOptions {
@@ -196,6 +197,32 @@ export async function lastReleaseReachableFrom(
     output.split('\n').filter((tag) => tag && tag !== ignore),
     tagPrefix,
   );
+}
+
+/**
+ * The greatest release tag reachable from `ref` that is not on `ref`'s commit itself: where the notes
+ * ending at `ref` start. Ending at a release tag (or at main, tagged), the notes are that release's, not
+ * the empty range from the tag to itself.
+ */
+async function lastReleaseBefore(
+  git: GitRunner,
+  ref: string,
+  tagPrefix: string,
+): Promise<ReleaseTag | undefined> {
+  const output = await git.output(['tag', '--merged', ref, '--no-contains', ref, '--list', `${tagPrefix}*`]);
+  return latestRelease(output.split('\n').filter(Boolean), tagPrefix);
+}
+
+/** The version `ref` releases, when it is a release tag (`v1.2.0` → `1.2.0`). */
+async function releaseTagVersion(
+  git: GitRunner,
+  ref: string,
+  tagPrefix: string,
+): Promise<string | undefined> {
+  const version = parseReleaseTag(ref, tagPrefix);
+  if (version === undefined) return undefined;
+  const tag = await git.run(['rev-parse', '--verify', '--quiet', `refs/tags/${ref}`], { allowFailure: true });
+  return tag.exitCode === 0 ? version : undefined;
 }
 
 /** The title line of release notes, also the default message of the release tag. */
