@@ -146,6 +146,18 @@ describe('planning a finish, whatever an earlier run already did', () => {
         expect(lines.filter((line) => line.startsWith('tag'))).toEqual(
           state.tagDone ? [] : ['tag -a -m Release v1.3.0 v1.3.0 main'],
         );
+        // The tag goes on main's merge, so it comes after the merge into main and before the back-merge,
+        // which merges the tag; the push comes after all three.
+        const tagLine = 'tag -a -m Release v1.3.0 v1.3.0 main';
+        const mainMerge = index('merge --no-ff --no-edit release/1.3.0');
+        const backMerge = index('merge --no-ff --no-edit v1.3.0');
+        if (!state.tagDone) {
+          if (!facts.mergedIntoMain) expect(index(tagLine)).toBeGreaterThan(mainMerge);
+          expect(backMerge).toBeGreaterThan(index(tagLine));
+        }
+        if (!facts.mergedIntoMain && backMerge !== -1) expect(backMerge).toBeGreaterThan(mainMerge);
+        for (const push of lines.filter((line) => line.startsWith('push')))
+          expect(index(push)).toBeGreaterThan(Math.max(mainMerge, index(tagLine), backMerge));
         // Each merge happens on its target branch, after the previous steps.
         let head: string | undefined = state.currentBranch;
         for (const line of lines) {

@@ -490,6 +490,44 @@ describe('resuming a finish that stopped half-way', () => {
     expect(await repo.git.output(['symbolic-ref', '--short', 'HEAD'])).toBe('develop');
   });
 
+  it('stops on a conflict in the merge into main, then tags and back-merges without merging again', async () => {
+    const repo = await developRepo();
+    await startFlow({ ...base(repo), kind: 'release', version: '1.0.0' });
+    await commitFile(repo, 'VERSION', '1.0.0\n', 'Bump version to 1.0.0');
+    // Someone committed to main directly, touching the same file.
+    await repo.git.run(['checkout', '-q', 'main']);
+    await commitFile(repo, 'VERSION', '0.9.1\n', 'Set the version on main');
+    await repo.git.run(['checkout', '-q', 'release/1.0.0']);
+
+    const error = await refusal(finishFlow({ ...base(repo), kind: 'release' }));
+    expect(error).toMatchObject({ code: 'MERGE_CONFLICT', kind: 'failure', details: ['VERSION'] });
+    expect(error.message).toBe(
+      'git merge --no-ff --no-edit release/1.0.0 stopped on conflicts in 1 file: VERSION',
+    );
+    expect(error.hint).toContain('"reletan release finish 1.0.0"');
+    expect(await repo.git.output(['tag', '--list', 'v1.0.0'])).toBe('');
+
+    await writeFile(path.join(repo.dir, 'VERSION'), '1.0.0\n');
+    await repo.git.run(['add', 'VERSION']);
+    await repo.git.run(['commit', '-q', '--no-edit']);
+    const merge = await repo.git.output(['rev-parse', 'main']);
+    const resumed = await finishFlow({ ...base(repo), kind: 'release' });
+    expect(resumed.alreadyDone).toEqual(['release/1.0.0 is already merged into main']);
+    expect(resumed.operations).toEqual([
+      "git tag -a -m 'Release v1.0.0' v1.0.0 main",
+      'git checkout develop',
+      'git merge --no-ff --no-edit v1.0.0',
+      'git branch -d release/1.0.0',
+    ]);
+    expect(await repo.git.output(['rev-parse', 'main'])).toBe(merge);
+    expect(await repo.git.output(['rev-parse', 'v1.0.0^{commit}'])).toBe(merge);
+    expect(await releaseMerges(repo)).toBe(1);
+    expect(await repo.git.output(['log', '-1', '--format=%s', 'develop'])).toBe(
+      "Merge tag 'v1.0.0' into develop",
+    );
+    expect(await repo.git.output(['symbolic-ref', '--short', 'HEAD'])).toBe('develop');
+  });
+
   it('pushes atomically: a remote that rejects one ref gets none, and a rerun completes the finish', async () => {
     const repo = await developRepo();
     await startFlow({ ...base(repo), kind: 'release', version: '1.0.0', push: true });
