@@ -30,7 +30,7 @@ export interface WorktreeFacts {
 }
 
 /** Refuses to touch a repository with a stopped merge or uncommitted changes to tracked files. */
-export function checkWorktree(facts: WorktreeFacts, rerun: string): void {
+function checkWorktree(facts: WorktreeFacts, rerun: string): void {
   if (facts.mergeInProgress) {
     throw new ReletanError({
       code: 'MERGE_IN_PROGRESS',
@@ -53,7 +53,7 @@ export function checkWorktree(facts: WorktreeFacts, rerun: string): void {
 }
 
 /** Refuses a local branch that is behind or has diverged from the remote's copy (as last fetched). */
-export function checkUpToDate(
+function checkUpToDate(
   branch: string,
   divergence: Divergence | undefined,
   remote: string,

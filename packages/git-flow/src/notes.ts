@@ -157,7 +157,7 @@ const RECORD = '\x1e';
  * wins over a squash-looking subject), oldest first. The whole history is walked, not only first parents,
  * so pull requests behind a local "Merge branch 'develop' of …" are not lost.
  */
-export async function readPullRequestCommits(
+async function readPullRequestCommits(
   git: GitRunner,
   from: string | undefined,
   to: string,
