@@ -255,11 +255,6 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
   const slackUrl = slackVariable ? env[slackVariable] : undefined;
   if (slackUrl) options.logger?.secret(slackUrl);
   const slackDone = slackVariable !== undefined && (await slackWasPosted(git, tag));
-  if (slackVariable && !slackUrl && !slackDone) {
-    options.logger?.warn(
-      `notify.slackWebhookEnv names ${slackVariable}, which is not set: the release notes are not posted to Slack`,
-    );
-  }
 
   const plan = planFinish({
     kind,
@@ -290,6 +285,13 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
     slackVariable: slackUrl ? slackVariable : undefined,
     slackPosted: slackDone,
   });
+
+  // After the refusals, so a finish that does nothing does not warn about what it would not post.
+  if (slackVariable && !slackUrl && !slackDone) {
+    options.logger?.warn(
+      `notify.slackWebhookEnv names ${slackVariable}, which is not set: the release notes are not posted to Slack`,
+    );
+  }
 
   // The notes of what this branch ships: from the release before it to the branch itself.
   const previous = await lastReleaseReachableFrom(git, branch, config.git.tagPrefix, plan.tag);
