@@ -49,7 +49,10 @@ export interface FlowOptions {
    * `createGitHubClient` when a token is set, aimed at the configured API that serves the repository's host
    */
   github?: GitHubAccess | undefined;
-  /** Fetch `git.remote` (with `--prune`) before checking that branches are up to date. @default false */
+  /**
+   * Fetch `git.remote` (with `--prune`) before checking that branches are up to date. Without it, a finish
+   * still fetches the flow branch itself when the remote has a copy, as git-flow AVH does. @default false
+   */
   fetchRemote?: boolean | undefined;
   /** Print the operations, change nothing. @default false */
   dryRun?: boolean | undefined;
