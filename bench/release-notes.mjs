@@ -3,7 +3,7 @@
 // counts the API calls a local stand-in for GitHub receives: none without a token, ceil(N / 100) with one.
 // Baseline: the one `git log` the command needs, timed in the same process.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -133,6 +133,12 @@ try {
     return commits;
   });
   git(['remote', 'add', 'origin', 'git@github.com:acme/shop.git']);
+  // GitHub is only asked through an API that serves the repository's host: with the stand-in's
+  // GITHUB_API_URL, the repository is named in the config, which puts it on that host.
+  writeFileSync(
+    path.join(repo, 'reletan.config.json'),
+    JSON.stringify({ github: { repository: 'acme/shop' } }),
+  );
   const counted = Number(git(['rev-list', '--count', 'develop']).trim());
   console.log(`\ngenerated ${counted} commits on develop in ${generated.ms.toFixed(0)} ms (git fast-import)`);
 
@@ -142,7 +148,7 @@ try {
     new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [bin, 'release', 'notes', '--json'], {
         cwd: repo,
-        env: { ...env, GITHUB_API_URL: github.url, ...extraEnv },
+        env: { ...env, ...extraEnv },
       });
       const stdout = [];
       const stderr = [];
@@ -169,7 +175,7 @@ try {
     { name: 'reletan release notes (no token)', run: () => run({}), rounds },
     {
       name: 'reletan release notes (token)',
-      run: () => run({ GITHUB_TOKEN: 'bench-token' }),
+      run: () => run({ GITHUB_TOKEN: 'bench-token', GITHUB_API_URL: github.url }),
       rounds: tokenRounds,
     },
   ];
@@ -185,6 +191,8 @@ try {
       if (round === 0) continue; // warm-up
       timings[index].push(ms);
       apiCalls[index].add(index === 0 ? '-' : github.calls());
+      if (benchCase.name.includes('(token)') && github.calls() === 0)
+        throw new Error(`${benchCase.name} made no API call: ${result.stderr}`);
       if (index > 0) prs[index].add(JSON.parse(result.stdout).pullRequests.length);
     }
   }

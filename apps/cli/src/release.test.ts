@@ -145,6 +145,58 @@ describe('reletan release start and finish', () => {
     expect(resumed.stdout).toContain('- release/1.0.0 is already merged into main (earlier run)');
   });
 
+  it('refuses (exit 1) to finish a release a teammate pushed to, leaving the remote as it was', async () => {
+    await project();
+    await reletan(['release', 'start', '0.1.0', '--push']);
+    const teammate = path.join(path.dirname(repo.dir), 'teammate');
+    await createGitRunner({ cwd: path.dirname(repo.dir), env: testGitEnv() }).run([
+      'clone',
+      '-q',
+      '-b',
+      'release/0.1.0',
+      repo.origin,
+      teammate,
+    ]);
+    const theirs = createGitRunner({ cwd: teammate, env: testGitEnv() });
+    await writeFile(path.join(teammate, 'fix.txt'), 'fixed\n');
+    await theirs.run(['add', 'fix.txt']);
+    await theirs.run(['commit', '-q', '-m', 'Fix found in QA']);
+    await theirs.run(['push', '-q', 'origin', 'release/0.1.0']);
+    const remote = await origin().output(['for-each-ref', '--format=%(refname) %(objectname)']);
+
+    const result = await reletan(['release', 'finish', '--push']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('local branch release/0.1.0 is behind origin/release/0.1.0');
+    expect(await origin().output(['for-each-ref', '--format=%(refname) %(objectname)'])).toBe(remote);
+    expect(await repo.git.output(['tag'])).toBe('');
+  });
+
+  it('says, without --push, what was deleted on the configured remote and the exact push left to run', async () => {
+    await project();
+    await repo.git.run(['remote', 'rename', 'origin', 'upstream']);
+    await writeFile(
+      path.join(repo.dir, 'reletan.config.json'),
+      JSON.stringify({ git: { remote: 'upstream' } }),
+    );
+    await reletan(['release', 'start', '0.1.0', '--push']);
+    await commit('VERSION', '0.1.0\n', 'Bump version to 0.1.0');
+    const dry = await reletan(['release', 'finish', '--push', '--dry-run', '--json']);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, pushed: false, remoteBranchDeleted: false });
+
+    const human = await reletan(['release', 'finish']);
+    expect(human.exitCode).toBe(0);
+    expect(human.stdout).toContain('- release/0.1.0 is deleted on upstream\n');
+    const push =
+      '- main, develop and v0.1.0 are not pushed yet: "git push --atomic upstream refs/heads/main refs/heads/develop refs/tags/v0.1.0"';
+    expect(human.stdout).toContain(push);
+    expect(human.stdout).not.toMatch(/nothing pushed|--push|origin/);
+    // The printed command works as printed.
+    const args = push.slice(push.indexOf('"git ') + 5, -1).split(' ');
+    await repo.git.run(args);
+    expect(await origin().output(['tag'])).toBe('v0.1.0');
+    expect(await origin().output(['branch', '--list', 'release/*'])).toBe('');
+  });
+
   it('runs a hotfix from main', async () => {
     await project();
     await reletan(['release', 'start', '1.0.0']);
@@ -188,6 +240,20 @@ describe('reletan release notes', () => {
     expect(slack.stdout).toContain('• <https://github.com/acme/shop/pull/1|#1> Add the cart');
   });
 
+  it("prints a past release's notes with --to TAG", async () => {
+    await project();
+    await reletan(['release', 'start', '0.1.0']);
+    await commit('VERSION', '0.1.0\n', 'Bump version to 0.1.0');
+    expect((await reletan(['release', 'finish'])).exitCode).toBe(0);
+    const markdown = await reletan(['release', 'notes', '--to', 'v0.1.0']);
+    expect(markdown).toMatchObject({
+      exitCode: 0,
+      stdout: '## Release v0.1.0\n\n- Add the cart (#1)\n- Fix the price rounding (#2)\n',
+    });
+    const json = JSON.parse((await reletan(['release', 'notes', '--to', 'main', '--json'])).stdout);
+    expect(json).toMatchObject({ from: null, to: 'main', pullRequests: [{ number: 1 }, { number: 2 }] });
+  });
+
   it('loads no SDK for release --help', async () => {
     repo = await createTestRepo();
     const { exitCode, loaded } = await runRecordingModules(bin, ['release', '--help'], { cwd: repo.dir });
@@ -201,9 +267,11 @@ describe('reletan release notes', () => {
 describe('GitHub, through GITHUB_API_URL', () => {
   it('enriches the notes and creates the GitHub release on finish, never printing the token', async () => {
     await project();
-    await repo.git.run(['remote', 'set-url', '--push', 'origin', repo.origin]);
-    await repo.git.run(['remote', 'set-url', 'origin', 'https://ghe.acme.io/acme/shop.git']);
-    await repo.git.run(['remote', 'set-url', '--push', 'origin', repo.origin]);
+    // The API below is a local stand-in, so the repository is named in the config, on GITHUB_API_URL's host.
+    await writeFile(
+      path.join(repo.dir, 'reletan.config.json'),
+      JSON.stringify({ github: { repository: 'acme/shop' } }),
+    );
     const requests: { method: string; url: string; auth: string | undefined; body: unknown }[] = [];
     server = createServer(async (request, response) => {
       const chunks: Buffer[] = [];
@@ -269,5 +337,23 @@ describe('GitHub, through GITHUB_API_URL', () => {
       body: '- Add the shopping cart (#1) @alice',
     });
     expect(result.stdout + result.stderr).not.toContain('ghp_clitesttoken123');
+  });
+
+  it('exits 2, changing nothing, when no configured API serves the repository host', async () => {
+    await project();
+    await repo.git.run(['remote', 'set-url', '--push', 'origin', repo.origin]);
+    await repo.git.run(['remote', 'set-url', 'origin', 'https://ghe.acme.io/acme/shop.git']);
+    await reletan(['release', 'start', '1.0.0', '--push']);
+    await commit('VERSION', '1.0.0\n', 'Bump version to 1.0.0');
+    const refs = await repo.git.output(['for-each-ref', '--format=%(refname) %(objectname)']);
+    const remote = await origin().output(['for-each-ref', '--format=%(refname) %(objectname)']);
+    const result = await reletan(['release', 'finish', '--push', '--github-release'], {
+      GITHUB_TOKEN: 'ghp_clitesttoken123',
+    });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('the repository acme/shop is on ghe.acme.io, which is not github.com');
+    expect(result.stderr).toContain('GITHUB_API_URL=https://ghe.acme.io/api/v3');
+    expect(await repo.git.output(['for-each-ref', '--format=%(refname) %(objectname)'])).toBe(refs);
+    expect(await origin().output(['for-each-ref', '--format=%(refname) %(objectname)'])).toBe(remote);
   });
 });

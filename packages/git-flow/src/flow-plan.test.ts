@@ -1,7 +1,7 @@
 import { validateConfig } from '@reletan/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type FinishFacts, planFinish, planStart, type StartFacts } from './flow-plan.js';
+import { type FinishFacts, flowVersion, planFinish, planStart, type StartFacts } from './flow-plan.js';
 import type { RefSnapshot } from './repo-state.js';
 
 const git = validateConfig({}).git;
@@ -81,6 +81,8 @@ const finishFacts = (overrides: Partial<FinishFacts> = {}): FinishFacts => ({
   git,
   refs: refs({ heads: ['release/1.3.0'], tags: ['v1.2.0'] }),
   branch: 'release/1.3.0',
+  version: '1.3.0',
+  tag: 'v1.3.0',
   currentBranch: 'release/1.3.0',
   dirty: [],
   mergeInProgress: false,
@@ -93,6 +95,8 @@ const finishFacts = (overrides: Partial<FinishFacts> = {}): FinishFacts => ({
   push: false,
   keep: false,
   fetched: false,
+  branchFetched: false,
+  slackPosted: false,
   remoteConfigured: true,
   message: 'Release v1.3.0',
   ...overrides,
@@ -110,6 +114,8 @@ describe('planning a finish, whatever an earlier run already did', () => {
     keep: fc.boolean(),
     remoteBranch: fc.boolean(),
     currentBranch: fc.constantFrom('release/1.3.0', 'main', 'develop', undefined),
+    slack: fc.boolean(),
+    slackPosted: fc.boolean(),
   });
 
   it('does each step once, in git-flow order, and ends on develop without deleting the branch it is on', () => {
@@ -122,6 +128,8 @@ describe('planning a finish, whatever an earlier run already did', () => {
           push: state.push,
           keep: state.keep,
           currentBranch: state.currentBranch,
+          slackVariable: state.slack ? 'SLACK_WEBHOOK_URL' : undefined,
+          slackPosted: state.slackPosted,
           refs: refs({
             heads: ['release/1.3.0'],
             tags: ['v1.2.0', ...(state.tagDone ? ['v1.3.0'] : [])],
@@ -138,6 +146,18 @@ describe('planning a finish, whatever an earlier run already did', () => {
         expect(lines.filter((line) => line.startsWith('tag'))).toEqual(
           state.tagDone ? [] : ['tag -a -m Release v1.3.0 v1.3.0 main'],
         );
+        // The tag goes on main's merge, so it comes after the merge into main and before the back-merge,
+        // which merges the tag; the push comes after all three.
+        const tagLine = 'tag -a -m Release v1.3.0 v1.3.0 main';
+        const mainMerge = index('merge --no-ff --no-edit release/1.3.0');
+        const backMerge = index('merge --no-ff --no-edit v1.3.0');
+        if (!state.tagDone) {
+          if (!facts.mergedIntoMain) expect(index(tagLine)).toBeGreaterThan(mainMerge);
+          expect(backMerge).toBeGreaterThan(index(tagLine));
+        }
+        if (!facts.mergedIntoMain && backMerge !== -1) expect(backMerge).toBeGreaterThan(mainMerge);
+        for (const push of lines.filter((line) => line.startsWith('push')))
+          expect(index(push)).toBeGreaterThan(Math.max(mainMerge, index(tagLine), backMerge));
         // Each merge happens on its target branch, after the previous steps.
         let head: string | undefined = state.currentBranch;
         for (const line of lines) {
@@ -149,13 +169,27 @@ describe('planning a finish, whatever an earlier run already did', () => {
         expect(head).toBe('develop');
         const pushes = lines.filter((line) => line.startsWith('push'));
         const deleteRemote = state.remoteBranch && !state.keep;
+        // The deletion is leased on the remote branch's value as fetched (sha(100) in these refs).
+        const lease = `--force-with-lease=refs/heads/release/1.3.0:${sha(100)} `;
         if (state.push) {
           expect(pushes).toEqual([
-            `push --atomic origin refs/heads/main refs/heads/develop refs/tags/v1.3.0${deleteRemote ? ' :refs/heads/release/1.3.0' : ''}`,
+            deleteRemote
+              ? `push --atomic ${lease}origin refs/heads/main refs/heads/develop refs/tags/v1.3.0 :refs/heads/release/1.3.0`
+              : 'push --atomic origin refs/heads/main refs/heads/develop refs/tags/v1.3.0',
           ]);
         } else {
-          expect(pushes).toEqual(deleteRemote ? ['push origin :refs/heads/release/1.3.0'] : []);
+          expect(pushes).toEqual(deleteRemote ? [`push ${lease}origin :refs/heads/release/1.3.0`] : []);
         }
+        // Slack is posted once: a post an earlier run made is recorded and not made again.
+        const plan = planFinish(facts);
+        const slackSteps = plan.steps.filter((step) => step.type === 'slack');
+        expect(slackSteps).toHaveLength(state.slack && !state.slackPosted ? 1 : 0);
+        expect(lines.filter((line) => line.startsWith('config '))).toEqual(
+          slackSteps.length ? ['config reletan.v1.3.0.slackPosted true'] : [],
+        );
+        if (slackSteps.length)
+          expect(index('config reletan.v1.3.0.slackPosted true')).toBe(index('slack') + 1);
+        expect(plan.done.includes('the release notes are already posted to Slack')).toBe(state.slackPosted);
         // The local branch goes last, so a rejected push is retried by a rerun that still finds it.
         if (!state.keep)
           expect(index('branch -d release/1.3.0')).toBeGreaterThan(Math.max(...pushes.map(index), -1));
@@ -187,8 +221,12 @@ describe('planning a finish, whatever an earlier run already did', () => {
     expect(() =>
       planFinish(finishFacts({ refs: refs({ heads: ['release/1.3.0'], tags: ['v2.0.0'] }) })),
     ).toThrow(expect.objectContaining({ code: 'VERSION_NOT_GREATER' }));
-    expect(() =>
-      planFinish(finishFacts({ branch: 'release/spring', refs: refs({ heads: ['release/spring'] }) })),
-    ).toThrow(expect.objectContaining({ code: 'BRANCH_NOT_VERSION' }));
+    expect(() => flowVersion('release', git, 'release/spring')).toThrow(
+      expect.objectContaining({ code: 'BRANCH_NOT_VERSION' }),
+    );
+    expect(flowVersion('hotfix', git, 'hotfix/1.3.1-rc.1')).toEqual({
+      version: '1.3.1-rc.1',
+      tag: 'v1.3.1-rc.1',
+    });
   });
 });

@@ -6,6 +6,7 @@ import {
   latestRelease,
   parseReleaseTag,
   type ReleaseTag,
+  requireGreaterThan,
   resolveVersion,
   type VersionBump,
 } from './versions.js';
@@ -29,7 +30,7 @@ export interface WorktreeFacts {
 }
 
 /** Refuses to touch a repository with a stopped merge or uncommitted changes to tracked files. */
-export function checkWorktree(facts: WorktreeFacts, rerun: string): void {
+function checkWorktree(facts: WorktreeFacts, rerun: string): void {
   if (facts.mergeInProgress) {
     throw new ReletanError({
       code: 'MERGE_IN_PROGRESS',
@@ -52,7 +53,7 @@ export function checkWorktree(facts: WorktreeFacts, rerun: string): void {
 }
 
 /** Refuses a local branch that is behind or has diverged from the remote's copy (as last fetched). */
-export function checkUpToDate(
+function checkUpToDate(
   branch: string,
   divergence: Divergence | undefined,
   remote: string,
@@ -74,13 +75,40 @@ export function checkUpToDate(
   });
 }
 
-/** Flow branches of a kind that exist locally or on the remote. */
-export function branchesInProgress(kind: FlowKind, git: GitConfig, refs: RefSnapshot): string[] {
+/**
+ * The flow branches of a kind (names starting with its prefix), sorted: the local ones, and with
+ * `'local-or-remote'` also those on the remote as last fetched.
+ */
+export function flowBranches(
+  kind: FlowKind,
+  git: GitConfig,
+  refs: RefSnapshot,
+  where: 'local' | 'local-or-remote',
+): string[] {
   const prefix = flowPrefix(kind, git);
   const names = new Set<string>();
   for (const name of refs.heads.keys()) if (name.startsWith(prefix)) names.add(name);
-  for (const name of refs.remoteBranches.keys()) if (name.startsWith(prefix)) names.add(name);
+  if (where === 'local-or-remote')
+    for (const name of refs.remoteBranches.keys()) if (name.startsWith(prefix)) names.add(name);
   return [...names].sort();
+}
+
+/** The version a flow branch finishes (`release/1.2.0` → `1.2.0`) and its tag; refuses a branch not named so. */
+export function flowVersion(
+  kind: FlowKind,
+  git: GitConfig,
+  branch: string,
+): { version: string; tag: string } {
+  const prefix = flowPrefix(kind, git);
+  const version = parseReleaseTag(branch.slice(prefix.length), '');
+  if (!branch.startsWith(prefix) || version === undefined) {
+    throw new ReletanError({
+      code: 'BRANCH_NOT_VERSION',
+      message: `branch ${branch} is not named ${prefix}<semver version>`,
+      hint: `rename it (e.g. "git branch -m ${branch} ${prefix}1.2.0") and run "reletan ${kind} finish" again`,
+    });
+  }
+  return { version, tag: `${git.tagPrefix}${version}` };
 }
 
 export interface StartFacts extends WorktreeFacts {
@@ -151,12 +179,8 @@ export function planStart(facts: StartFacts): StartPlan {
     });
   }
   // After the tag and branch checks, which name the exact clash, and before anything else.
-  resolveVersion({
-    requested: version,
-    tagPrefix: '',
-    latest: latestRelease(refs.tags.keys(), git.tagPrefix),
-  });
-  const inProgress = branchesInProgress(kind, git, refs);
+  requireGreaterThan(version, latestRelease(refs.tags.keys(), git.tagPrefix));
+  const inProgress = flowBranches(kind, git, refs, 'local-or-remote');
   if (inProgress.length > 0) {
     const first = inProgress[0] ?? '';
     const local = refs.heads.has(first);
@@ -176,8 +200,10 @@ export interface FinishFacts extends WorktreeFacts {
   kind: FlowKind;
   git: GitConfig;
   refs: RefSnapshot;
-  /** The flow branch being finished. */
+  /** The flow branch being finished, its version and the tag it gets (see `flowVersion`). */
   branch: string;
+  version: string;
+  tag: string;
   currentBranch: string | undefined;
   /** The flow branch, main and develop relative to the remote's copies (absent: no remote copy). */
   divergence: ReadonlyMap<string, Divergence>;
@@ -193,12 +219,18 @@ export interface FinishFacts extends WorktreeFacts {
   tagMergedIntoDevelop: boolean;
   push: boolean;
   keep: boolean;
+  /** The whole remote was fetched (`--fetch`). */
   fetched: boolean;
+  /** The flow branch was fetched from the remote just now (always done when the remote has a copy). */
+  branchFetched: boolean;
   remoteConfigured: boolean;
   /** The annotated tag's message. */
   message: string;
   githubRelease?: { repository: string } | undefined;
+  /** The variable holding the Slack webhook URL, when it is set: the notes are posted. */
   slackVariable?: string | undefined;
+  /** An earlier run of this finish posted the notes to Slack (recorded under `slackRecordKey(tag)`). */
+  slackPosted: boolean;
 }
 
 export interface FinishPlan {
@@ -207,6 +239,10 @@ export interface FinishPlan {
   /** Steps an earlier, interrupted finish already did, which are not done again. */
   done: string[];
   steps: FlowStep[];
+  /** The steps push main, develop and the tag (one atomic push). */
+  pushes: boolean;
+  /** The steps delete the flow branch on the remote. */
+  deletesRemoteBranch: boolean;
 }
 
 /**
@@ -217,20 +253,9 @@ export interface FinishPlan {
  * atomic push, before the local branch is deleted, so a rejected push is retried by a rerun too.
  */
 export function planFinish(facts: FinishFacts): FinishPlan {
-  const { kind, git, refs, branch } = facts;
+  const { kind, git, refs, branch, version, tag } = facts;
   const prefix = flowPrefix(kind, git);
-  const requested = branch.slice(prefix.length);
-  const rerun = `reletan ${kind} finish ${requested}`;
-  checkWorktree(facts, rerun);
-  const version = parseReleaseTag(requested, '');
-  if (version === undefined) {
-    throw new ReletanError({
-      code: 'BRANCH_NOT_VERSION',
-      message: `branch ${branch} is not named ${prefix}<semver version>`,
-      hint: `rename it (e.g. "git branch -m ${branch} ${prefix}1.2.0") and run "reletan ${kind} finish" again`,
-    });
-  }
-  const tag = `${git.tagPrefix}${version}`;
+  checkWorktree(facts, `reletan ${kind} finish ${version}`);
   for (const name of [branch, git.mainBranch, git.developBranch]) {
     if (!refs.heads.has(name)) {
       throw new ReletanError({
@@ -241,7 +266,12 @@ export function planFinish(facts: FinishFacts): FinishPlan {
           : 'check the git.* branch names in the reletan config',
       });
     }
-    checkUpToDate(name, facts.divergence.get(name), git.remote, facts.fetched);
+    checkUpToDate(
+      name,
+      facts.divergence.get(name),
+      git.remote,
+      facts.fetched || (name === branch && facts.branchFetched),
+    );
   }
   if (facts.tagState === 'other') {
     throw new ReletanError({
@@ -250,9 +280,13 @@ export function planFinish(facts: FinishFacts): FinishPlan {
       hint: `a release ${version} was made some other way; rename the branch to a new version ("git branch -m ${branch} ${prefix}<version>")`,
     });
   }
-  const others = [...refs.tags.keys()].filter((name) => name !== tag);
-  const latest = latestRelease(others, git.tagPrefix);
-  if (latest) resolveVersion({ requested: version, tagPrefix: '', latest });
+  requireGreaterThan(
+    version,
+    latestRelease(
+      [...refs.tags.keys()].filter((name) => name !== tag),
+      git.tagPrefix,
+    ),
+  );
   if (facts.tagState === 'absent' && (facts.onMainline || facts.againstMain === 'equal')) {
     throw new ReletanError({
       code: kind === 'hotfix' ? 'HOTFIX_EMPTY' : 'RELEASE_EMPTY',
@@ -290,32 +324,52 @@ export function planFinish(facts: FinishFacts): FinishPlan {
     steps.push({ type: 'git', args: ['merge', '--no-ff', '--no-edit', tag] });
   }
 
-  const deleteRemote = !facts.keep && refs.remoteBranches.has(branch);
+  // The remote's branch is deleted only if it still is what was checked: a commit pushed there since is
+  // not lost, the push is refused (the lease is on the value just fetched).
+  const remoteTip = facts.keep ? undefined : refs.remoteBranches.get(branch);
+  const deletion =
+    remoteTip === undefined
+      ? { lease: [], refspec: [] }
+      : {
+          lease: [`--force-with-lease=refs/heads/${branch}:${remoteTip}`],
+          refspec: [`:refs/heads/${branch}`],
+        };
   if (facts.push) {
     steps.push({
       type: 'git',
       args: [
         'push',
         '--atomic',
+        ...deletion.lease,
         git.remote,
         `refs/heads/${git.mainBranch}`,
         `refs/heads/${git.developBranch}`,
         `refs/tags/${tag}`,
-        ...(deleteRemote ? [`:refs/heads/${branch}`] : []),
+        ...deletion.refspec,
       ],
     });
-  } else if (deleteRemote) {
-    steps.push({ type: 'git', args: ['push', git.remote, `:refs/heads/${branch}`] });
+  } else if (remoteTip !== undefined) {
+    steps.push({ type: 'git', args: ['push', ...deletion.lease, git.remote, ...deletion.refspec] });
   }
   if (facts.githubRelease)
     steps.push({ type: 'github-release', repository: facts.githubRelease.repository, tag });
-  if (facts.slackVariable) steps.push({ type: 'slack', variable: facts.slackVariable });
+  if (facts.slackPosted) done.push('the release notes are already posted to Slack');
+  else if (facts.slackVariable) {
+    steps.push({ type: 'slack', variable: facts.slackVariable });
+    // Recorded in the repository, so a rerun after a later step failed does not post the notes twice.
+    steps.push({ type: 'git', args: ['config', slackRecordKey(tag), 'true'] });
+  }
   if (!facts.keep) {
     if (head === branch) checkout(git.developBranch);
     steps.push({ type: 'git', args: ['branch', '-d', branch] });
   }
   checkout(git.developBranch);
-  return { version, tag, done, steps };
+  return { version, tag, done, steps, pushes: facts.push, deletesRemoteBranch: remoteTip !== undefined };
+}
+
+/** The git config key recording that a finish posted the notes of `tag` to Slack. */
+export function slackRecordKey(tag: string): string {
+  return `reletan.${tag}.slackPosted`;
 }
 
 function noRemote(remote: string): ReletanError {

@@ -1,6 +1,12 @@
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createGitRunner, isReletanError, type ReletanError, validateConfig } from '@reletan/core';
+import {
+  createGitRunner,
+  type GitRunner,
+  isReletanError,
+  type ReletanError,
+  validateConfig,
+} from '@reletan/core';
 import { type TestRepo, testGitEnv } from '@reletan/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { finishFlow, startFlow } from './flow.js';
@@ -65,6 +71,7 @@ describe('release start', () => {
     expect(await repo.git.output(['symbolic-ref', '--short', 'HEAD'])).toBe('release/1.1.0');
     expect(await repo.git.output(['rev-parse', 'release/1.1.0'])).toBe(develop);
     expect(result.operations).toEqual(['git checkout -b release/1.1.0 develop']);
+    expect(result.pushed).toBe(false);
     expect(result.notes).toEqual({
       from: 'v1.0.0',
       to: 'release/1.1.0',
@@ -78,6 +85,7 @@ describe('release start', () => {
     await withFirstRelease(repo);
     const result = await startFlow({ ...base(repo), kind: 'release', bump: 'major', push: true });
     expect(result.version).toBe('2.0.0');
+    expect(result.pushed).toBe(true);
     const origin = createGitRunner({ cwd: repo.origin, env: testGitEnv() });
     expect(await origin.output(['rev-parse', 'release/2.0.0'])).toBe(
       await repo.git.output(['rev-parse', 'HEAD']),
@@ -108,6 +116,7 @@ describe('release start', () => {
       'git checkout -b release/1.0.0 develop',
       'git push --set-upstream origin release/1.0.0',
     ]);
+    expect(result.pushed).toBe(false);
     expect(await state(repo)).toEqual(before);
   });
 });
@@ -234,6 +243,83 @@ describe('refusals: exit 1, a clear reason, nothing changed', () => {
     expect(await state(repo)).toEqual(before);
   });
 
+  it('refuses to finish when a tag of that name was made by hand on the release tip, lightweight or annotated', async () => {
+    const repo = await developRepo();
+    await startFlow({ ...base(repo), kind: 'release', version: '1.0.0' });
+    await commitFile(repo, 'VERSION', '1.0.0\n', 'Bump version to 1.0.0');
+    for (const tagArgs of [['v1.0.0'], ['-a', '-m', 'by hand', 'v1.0.0']]) {
+      await repo.git.run(['tag', ...tagArgs]);
+      const before = await state(repo);
+      const error = await refusal(finishFlow({ ...base(repo), kind: 'release' }));
+      expect(error).toMatchObject({
+        code: 'TAG_EXISTS',
+        kind: 'failure',
+        message: 'tag v1.0.0 already exists and is not the merge of release/1.0.0',
+      });
+      expect(await state(repo)).toEqual(before);
+      await repo.git.run(['tag', '-d', 'v1.0.0']);
+    }
+  });
+
+  it('refuses to finish a release branch a teammate pushed to, fetching it first as git-flow does', async () => {
+    for (const localWork of [false, true]) {
+      const repo = await developRepo();
+      await startFlow({ ...base(repo), kind: 'release', version: '1.0.0', push: true });
+      if (localWork) await commitFile(repo, 'VERSION', '1.0.0\n', 'Bump version to 1.0.0');
+      // Not fetched by this clone: the finish must fetch the branch itself.
+      await pushFromAnotherClone(repo, 'release/1.0.0');
+      const before = await state(repo);
+      const error = await refusal(finishFlow({ ...base(repo), kind: 'release', push: true }));
+      expect(error).toMatchObject(
+        localWork
+          ? {
+              code: 'BRANCH_DIVERGED',
+              message: 'local branch release/1.0.0 and origin/release/1.0.0 have diverged',
+            }
+          : { code: 'BRANCH_BEHIND', message: 'local branch release/1.0.0 is behind origin/release/1.0.0' },
+      );
+      const after = await state(repo);
+      expect(after.remote).toBe(before.remote);
+      expect({ ...after, refs: localRefs(after.refs) }).toEqual({ ...before, refs: localRefs(before.refs) });
+    }
+  });
+
+  it('deletes the remote release branch only as it was checked: a push to it in between fails the push', async () => {
+    for (const push of [true, false]) {
+      const repo = await developRepo();
+      await startFlow({ ...base(repo), kind: 'release', version: '1.0.0', push: true });
+      await commitFile(repo, 'VERSION', '1.0.0\n', 'Bump version to 1.0.0');
+      await repo.git.run(['push', '-q']);
+      const origin = createGitRunner({ cwd: repo.origin, env: testGitEnv() });
+      const remoteBefore = await origin.output(['for-each-ref', '--format=%(refname) %(objectname)']);
+      // The teammate pushes after the finish fetched and checked the branch, just before its push.
+      let raced = false;
+      const git: GitRunner = {
+        cwd: repo.git.cwd,
+        output: (args, options) => repo.git.output(args, options),
+        run: async (args, options) => {
+          if (args[0] === 'push' && !raced) {
+            raced = true;
+            await pushFromAnotherClone(repo, 'release/1.0.0');
+          }
+          return repo.git.run(args, options);
+        },
+      };
+      const teammateTip = async () => origin.output(['rev-parse', 'release/1.0.0']);
+      const error = await refusal(finishFlow({ ...base(repo), git, kind: 'release', push }));
+      expect(raced).toBe(true);
+      expect(error).toMatchObject({ code: 'PUSH_REJECTED', kind: 'failure' });
+      expect(error.details.join('\n')).toContain('(stale info)');
+      expect(error.hint).toContain('release/1.0.0 changed on origin after the finish checked it');
+      // The teammate's commit is still on the remote branch; nothing else was pushed.
+      expect(await origin.output(['log', '-1', '--format=%s', await teammateTip()])).toBe('Teammate work');
+      const remoteAfter = await origin.output(['for-each-ref', '--format=%(refname) %(objectname)']);
+      expect(remoteAfter.replace(/^refs\/heads\/release\/1\.0\.0 .*$/m, '')).toBe(
+        remoteBefore.replace(/^refs\/heads\/release\/1\.0\.0 .*$/m, ''),
+      );
+    }
+  });
+
   it('refuses to finish when no release is in progress, or main is behind its remote', async () => {
     const repo = await developRepo();
     expect(await refusal(finishFlow({ ...base(repo), kind: 'release' }))).toMatchObject({
@@ -278,6 +364,7 @@ describe('release finish', () => {
     const origin = createGitRunner({ cwd: repo.origin, env: testGitEnv() });
     expect(await origin.output(['branch', '--list', 'release/*'])).toBe('');
     expect(result.pushed).toBe(false);
+    expect(result.remoteBranchDeleted).toBe(true);
   });
 
   it('takes the release notes title as the default tag message', async () => {
@@ -305,19 +392,23 @@ describe('release finish', () => {
     await commitFile(repo, 'VERSION', '1.0.0\n', 'Bump version to 1.0.0');
     await repo.git.run(['push', '-q']);
     const before = await state(repo);
+    const remoteTip = await repo.git.output(['rev-parse', 'origin/release/1.0.0']);
     const dry = await finishFlow({ ...base(repo), kind: 'release', push: true, dryRun: true });
     expect(dry.operations).toEqual([
+      'git fetch --quiet origin +refs/heads/release/1.0.0:refs/remotes/origin/release/1.0.0',
       'git checkout main',
       'git merge --no-ff --no-edit release/1.0.0',
       "git tag -a -m 'Release v1.0.0' v1.0.0 main",
       'git checkout develop',
       'git merge --no-ff --no-edit v1.0.0',
-      'git push --atomic origin refs/heads/main refs/heads/develop refs/tags/v1.0.0 :refs/heads/release/1.0.0',
+      `git push --atomic --force-with-lease=refs/heads/release/1.0.0:${remoteTip} origin refs/heads/main refs/heads/develop refs/tags/v1.0.0 :refs/heads/release/1.0.0`,
       'git branch -d release/1.0.0',
     ]);
     expect(await state(repo)).toEqual(before);
+    expect(dry).toMatchObject({ dryRun: true, pushed: false, remoteBranchDeleted: false });
     const real = await finishFlow({ ...base(repo), kind: 'release', push: true });
     expect(real.operations).toEqual(dry.operations);
+    expect(real).toMatchObject({ dryRun: false, pushed: true, remoteBranchDeleted: true });
   });
 });
 
@@ -342,20 +433,22 @@ describe('git.* names from the config', () => {
     const started = await startFlow({ ...options, kind: 'release', push: true });
     expect(started).toMatchObject({ branch: 'rel-0.1.0', base: 'integration', tag: '0.1.0' });
     await commitFile(repo, 'VERSION', '0.1.0\n', 'Bump version to 0.1.0');
+    const upstream = createGitRunner({ cwd: repo.origin, env: testGitEnv() });
+    const remoteTip = await upstream.output(['rev-parse', 'rel-0.1.0']);
     const finished = await finishFlow({ ...options, kind: 'release', push: true });
     expect(finished.operations).toEqual([
+      'git fetch --quiet upstream +refs/heads/rel-0.1.0:refs/remotes/upstream/rel-0.1.0',
       'git checkout master',
       'git merge --no-ff --no-edit rel-0.1.0',
       "git tag -a -m 'Release 0.1.0' 0.1.0 master",
       'git checkout integration',
       'git merge --no-ff --no-edit 0.1.0',
-      'git push --atomic upstream refs/heads/master refs/heads/integration refs/tags/0.1.0 :refs/heads/rel-0.1.0',
+      `git push --atomic --force-with-lease=refs/heads/rel-0.1.0:${remoteTip} upstream refs/heads/master refs/heads/integration refs/tags/0.1.0 :refs/heads/rel-0.1.0`,
       'git branch -d rel-0.1.0',
     ]);
     await startFlow({ ...options, kind: 'hotfix' });
     await commitFile(repo, 'fix.txt', 'fixed\n', 'Fix');
     expect((await finishFlow({ ...options, kind: 'hotfix', push: true })).tag).toBe('0.1.1');
-    const upstream = createGitRunner({ cwd: repo.origin, env: testGitEnv() });
     expect(await upstream.output(['tag'])).toBe('0.1.0\n0.1.1');
     expect(await repo.git.output(['symbolic-ref', '--short', 'HEAD'])).toBe('integration');
   });
@@ -397,6 +490,44 @@ describe('resuming a finish that stopped half-way', () => {
     expect(await repo.git.output(['symbolic-ref', '--short', 'HEAD'])).toBe('develop');
   });
 
+  it('stops on a conflict in the merge into main, then tags and back-merges without merging again', async () => {
+    const repo = await developRepo();
+    await startFlow({ ...base(repo), kind: 'release', version: '1.0.0' });
+    await commitFile(repo, 'VERSION', '1.0.0\n', 'Bump version to 1.0.0');
+    // Someone committed to main directly, touching the same file.
+    await repo.git.run(['checkout', '-q', 'main']);
+    await commitFile(repo, 'VERSION', '0.9.1\n', 'Set the version on main');
+    await repo.git.run(['checkout', '-q', 'release/1.0.0']);
+
+    const error = await refusal(finishFlow({ ...base(repo), kind: 'release' }));
+    expect(error).toMatchObject({ code: 'MERGE_CONFLICT', kind: 'failure', details: ['VERSION'] });
+    expect(error.message).toBe(
+      'git merge --no-ff --no-edit release/1.0.0 stopped on conflicts in 1 file: VERSION',
+    );
+    expect(error.hint).toContain('"reletan release finish 1.0.0"');
+    expect(await repo.git.output(['tag', '--list', 'v1.0.0'])).toBe('');
+
+    await writeFile(path.join(repo.dir, 'VERSION'), '1.0.0\n');
+    await repo.git.run(['add', 'VERSION']);
+    await repo.git.run(['commit', '-q', '--no-edit']);
+    const merge = await repo.git.output(['rev-parse', 'main']);
+    const resumed = await finishFlow({ ...base(repo), kind: 'release' });
+    expect(resumed.alreadyDone).toEqual(['release/1.0.0 is already merged into main']);
+    expect(resumed.operations).toEqual([
+      "git tag -a -m 'Release v1.0.0' v1.0.0 main",
+      'git checkout develop',
+      'git merge --no-ff --no-edit v1.0.0',
+      'git branch -d release/1.0.0',
+    ]);
+    expect(await repo.git.output(['rev-parse', 'main'])).toBe(merge);
+    expect(await repo.git.output(['rev-parse', 'v1.0.0^{commit}'])).toBe(merge);
+    expect(await releaseMerges(repo)).toBe(1);
+    expect(await repo.git.output(['log', '-1', '--format=%s', 'develop'])).toBe(
+      "Merge tag 'v1.0.0' into develop",
+    );
+    expect(await repo.git.output(['symbolic-ref', '--short', 'HEAD'])).toBe('develop');
+  });
+
   it('pushes atomically: a remote that rejects one ref gets none, and a rerun completes the finish', async () => {
     const repo = await developRepo();
     await startFlow({ ...base(repo), kind: 'release', version: '1.0.0', push: true });
@@ -420,9 +551,11 @@ describe('resuming a finish that stopped half-way', () => {
     expect(await repo.git.output(['branch', '--list', 'release/1.0.0'])).toContain('release/1.0.0');
 
     await rm(hook);
+    const remoteTip = await origin.output(['rev-parse', 'release/1.0.0']);
     const resumed = await finishFlow({ ...base(repo), kind: 'release', push: true });
     expect(resumed.operations).toEqual([
-      'git push --atomic origin refs/heads/main refs/heads/develop refs/tags/v1.0.0 :refs/heads/release/1.0.0',
+      'git fetch --quiet origin +refs/heads/release/1.0.0:refs/remotes/origin/release/1.0.0',
+      `git push --atomic --force-with-lease=refs/heads/release/1.0.0:${remoteTip} origin refs/heads/main refs/heads/develop refs/tags/v1.0.0 :refs/heads/release/1.0.0`,
       'git branch -d release/1.0.0',
     ]);
     expect(await origin.output(['rev-parse', 'main'])).toBe(main);

@@ -1,23 +1,19 @@
-import type { GitRunner, Logger, ReletanConfig } from '@reletan/core';
+import type { GitConfig, GitRunner, Logger, ReletanConfig } from '@reletan/core';
 import { ReletanError, resolveGitHubToken, usageError } from '@reletan/core';
 import {
-  branchesInProgress,
   type FinishFacts,
   type FlowKind,
   flowBase,
+  flowBranches,
   flowPrefix,
+  flowVersion,
   planFinish,
   planStart,
+  slackRecordKey,
 } from './flow-plan.js';
+import { type GitHubAccess, resolveGitHubTarget } from './github-access.js';
 import { createGitHubRelease, type GitHubReleaseResult } from './github-release.js';
-import {
-  buildReleaseNotes,
-  type GitHubAccess,
-  lastReleaseReachableFrom,
-  notesTitle,
-  type ReleaseNotes,
-  resolveRepository,
-} from './notes.js';
+import { buildReleaseNotes, lastReleaseReachableFrom, notesTitle, type ReleaseNotes } from './notes.js';
 import { formatMarkdown, formatSlack } from './notes-format.js';
 import { describeStep, type FlowStep } from './operations.js';
 import {
@@ -48,9 +44,15 @@ export interface FlowOptions {
   logger?: Logger | undefined;
   /** Environment for GitHub (`GITHUB_TOKEN`, `GH_TOKEN`, `GITHUB_API_URL`) and Slack. @default process.env */
   env?: NodeJS.ProcessEnv | undefined;
-  /** GitHub access (tests pass an Octokit aimed at nock). @default `createGitHubClient` when a token is set */
+  /**
+   * GitHub access (tests pass an Octokit aimed at nock), called at most once per run. @default core's
+   * `createGitHubClient` when a token is set, aimed at the configured API that serves the repository's host
+   */
   github?: GitHubAccess | undefined;
-  /** Fetch `git.remote` (with `--prune`) before checking that branches are up to date. @default false */
+  /**
+   * Fetch `git.remote` (with `--prune`) before checking that branches are up to date. Without it, a finish
+   * still fetches the flow branch itself when the remote has a copy, as git-flow AVH does. @default false
+   */
   fetchRemote?: boolean | undefined;
   /** Print the operations, change nothing. @default false */
   dryRun?: boolean | undefined;
@@ -75,6 +77,8 @@ export interface StartFlowResult {
   dryRun: boolean;
   /** The operations run (or, with `dryRun`, that would run), as command lines. */
   operations: string[];
+  /** The branch was pushed (with `push`, not in a dry run). */
+  pushed: boolean;
   /** The pull requests merged since the last release. */
   notes: ReleaseNotes;
 }
@@ -109,7 +113,16 @@ export async function startFlow(options: StartFlowOptions): Promise<StartFlowRes
   });
   await runSteps(options, plan.steps, operations, { kind, command: 'start', version: plan.version });
   const notes = await buildReleaseNotes({
-    ...options,
+    git,
+    config,
+    logger: options.logger,
+    target: await resolveGitHubTarget({
+      git,
+      config,
+      env: options.env ?? process.env,
+      logger: options.logger,
+      github: options.github,
+    }),
     offline: options.dryRun === true,
     from: plan.previous?.tag,
     to: plan.base,
@@ -123,6 +136,7 @@ export async function startFlow(options: StartFlowOptions): Promise<StartFlowRes
     tag: plan.tag,
     dryRun: options.dryRun === true,
     operations,
+    pushed: options.push === true && options.dryRun !== true,
     notes: { ...notes, to: plan.branch },
   };
 }
@@ -152,8 +166,12 @@ export interface FinishFlowResult {
   /** Steps a previous, interrupted finish had done, which were not done again. */
   alreadyDone: string[];
   operations: string[];
+  /** main, develop and the tag were pushed (with `push`, not in a dry run). */
   pushed: boolean;
+  /** The flow branch was deleted on the remote (it had been pushed; not with `keep`, not in a dry run). */
+  remoteBranchDeleted: boolean;
   githubRelease?: GitHubReleaseResult;
+  /** The notes were posted to Slack by this run (an earlier run's post is in `alreadyDone`). */
   slackPosted: boolean;
   notes: ReleaseNotes;
 }
@@ -180,19 +198,32 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
       },
     );
   }
+  const target = await resolveGitHubTarget({
+    git,
+    config,
+    env,
+    logger: options.logger,
+    github: options.github,
+  });
+  // Checked before anything changes: a GitHub release needs a repository on a host the configured API serves.
+  if (options.githubRelease && target.unavailable) throw target.unavailable;
   const operations: string[] = [];
   const fetched = await fetchFirst(options, operations);
-  const refs = await readRefs(git, remote);
-  const branch = chooseBranch(kind, options, refs);
+  let refs = await readRefs(git, remote);
+  const { branch, tip, version, tag } = chooseBranch(kind, options, refs);
+  // As git-flow AVH does, the flow branch is always fetched when the remote has a copy: commits pushed
+  // there by a teammate must stop the finish, not vanish when the branch is deleted on the remote.
+  const branchFetched =
+    !options.fetchRemote && refs.remoteBranches.has(branch)
+      ? await fetchFlowBranch(options, branch, `reletan ${kind} finish ${version}`, operations)
+      : false;
+  if (branchFetched) refs = await readRefs(git, remote);
   const [dirty, merging, remoteConfigured, head] = await Promise.all([
     changedFiles(git),
     mergeInProgress(git),
     hasRemote(git, remote),
     currentBranch(git),
   ]);
-  const prefix = flowPrefix(kind, config.git);
-  const tag = `${config.git.tagPrefix}${branch.slice(prefix.length)}`;
-  const tip = refs.heads.get(branch);
   const main = refs.heads.get(mainBranch);
   const develop = refs.heads.get(developBranch);
   const divergence = new Map<string, Divergence>();
@@ -203,43 +234,38 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
   const existingTag = refs.tags.get(tag);
   let tagState: FinishFacts['tagState'] = 'absent';
   if (existingTag) {
-    const merged = await secondParent(git, existingTag.commit);
-    tagState = tip !== undefined && (merged === tip || existingTag.commit === tip) ? 'this-branch' : 'other';
+    // An earlier finish leaves exactly this: an annotated tag on main's --no-ff merge of this tip. Any
+    // other tag of that name (lightweight, on the tip itself, elsewhere) was made by someone else.
+    const madeByFinish =
+      existingTag.annotated &&
+      main !== undefined &&
+      (await isAncestor(git, existingTag.commit, main)) &&
+      (await secondParent(git, existingTag.commit)) === tip;
+    tagState = madeByFinish ? 'this-branch' : 'other';
   }
-  const mergedIntoMain = tip !== undefined && main !== undefined && (await isAncestor(git, tip, main));
-  const onMainline = mergedIntoMain && tip !== undefined && (await isOnFirstParentLine(git, tip, mainBranch));
-  const againstMain =
-    tip !== undefined && main !== undefined ? await compareCommits(git, tip, main) : 'unrelated';
+  // main may be missing: planFinish refuses that, naming it.
+  const mergedIntoMain = main !== undefined && (await isAncestor(git, tip, main));
+  const onMainline = mergedIntoMain && (await isOnFirstParentLine(git, tip, mainBranch));
+  const againstMain = main !== undefined ? await compareCommits(git, tip, main) : 'unrelated';
   const tagMergedIntoDevelop =
     existingTag !== undefined &&
     develop !== undefined &&
     (await isAncestor(git, existingTag.commit, develop));
 
-  const versionText = branch.slice(prefix.length);
-  const message = options.message ?? notesTitle({ version: versionText }, config.git.tagPrefix);
-  const repository =
-    options.githubRelease || config.notify.slackWebhookEnv
-      ? await resolveRepository(git, config, env)
-      : undefined;
-  if (options.githubRelease && !repository) {
-    throw usageError(
-      'GITHUB_REPOSITORY_UNKNOWN',
-      'cannot tell which GitHub repository to publish the release in',
-      {
-        input: { path: 'github.repository' },
-        hint: `set github.repository ("owner/name") in the reletan config, or point the ${remote} remote at GitHub`,
-      },
-    );
-  }
+  const message = options.message ?? notesTitle({ version }, config.git.tagPrefix);
+  const { repository, github } = target;
   const slackVariable = config.notify.slackWebhookEnv;
   const slackUrl = slackVariable ? env[slackVariable] : undefined;
   if (slackUrl) options.logger?.secret(slackUrl);
+  const slackDone = slackVariable !== undefined && (await slackWasPosted(git, tag));
 
   const plan = planFinish({
     kind,
     git: config.git,
     refs,
     branch,
+    version,
+    tag,
     currentBranch: head,
     dirty,
     mergeInProgress: merging,
@@ -252,19 +278,31 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
     push: options.push ?? false,
     keep: options.keep ?? false,
     fetched,
+    branchFetched,
     remoteConfigured,
     message,
     githubRelease:
-      options.githubRelease && repository
+      options.githubRelease && repository && github
         ? { repository: `${repository.owner}/${repository.name}` }
         : undefined,
     slackVariable: slackUrl ? slackVariable : undefined,
+    slackPosted: slackDone,
   });
+
+  // After the refusals, so a finish that does nothing does not warn about what it would not post.
+  if (slackVariable && !slackUrl && !slackDone) {
+    options.logger?.warn(
+      `notify.slackWebhookEnv names ${slackVariable}, which is not set: the release notes are not posted to Slack`,
+    );
+  }
 
   // The notes of what this branch ships: from the release before it to the branch itself.
   const previous = await lastReleaseReachableFrom(git, branch, config.git.tagPrefix, plan.tag);
   const notes = await buildReleaseNotes({
-    ...options,
+    git,
+    config,
+    logger: options.logger,
+    target,
     offline: options.dryRun === true,
     from: previous?.tag,
     to: branch,
@@ -278,11 +316,9 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
     command: 'finish',
     version: plan.version,
     onGitHubRelease: async () => {
-      if (!repository) return;
+      if (!repository || !github) return;
       githubRelease = await createGitHubRelease({
-        github: options.github,
-        env,
-        logger: options.logger,
+        github,
         repository,
         tag: plan.tag,
         name: notesTitle(notes, config.git.tagPrefix),
@@ -312,29 +348,35 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
     dryRun: options.dryRun === true,
     alreadyDone: plan.done,
     operations,
-    pushed: options.push === true,
+    pushed: plan.pushes && options.dryRun !== true,
+    remoteBranchDeleted: plan.deletesRemoteBranch && options.dryRun !== true,
     ...(githubRelease ? { githubRelease } : {}),
     slackPosted,
     notes,
   };
 }
 
-/** The branch a finish works on: the one named, else the only one of its kind in progress. */
-function chooseBranch(kind: FlowKind, options: FinishFlowOptions, refs: RefSnapshot): string {
+/** The branch a finish works on (the one named, else the only one of its kind in progress), its tip and version. */
+function chooseBranch(
+  kind: FlowKind,
+  options: FinishFlowOptions,
+  refs: RefSnapshot,
+): { branch: string; tip: string; version: string; tag: string } {
   const { config } = options;
   const prefix = flowPrefix(kind, config.git);
+  const local = flowBranches(kind, config.git, refs, 'local');
+  let branch: string;
   if (options.version !== undefined) {
-    let version = options.version.trim();
+    let requested = options.version.trim();
     if (
-      !refs.heads.has(`${prefix}${version}`) &&
+      !refs.heads.has(`${prefix}${requested}`) &&
       config.git.tagPrefix &&
-      version.startsWith(config.git.tagPrefix)
+      requested.startsWith(config.git.tagPrefix)
     ) {
-      version = version.slice(config.git.tagPrefix.length);
+      requested = requested.slice(config.git.tagPrefix.length);
     }
-    const branch = `${prefix}${version}`;
+    branch = `${prefix}${requested}`;
     if (!refs.heads.has(branch)) {
-      const local = [...refs.heads.keys()].filter((name) => name.startsWith(prefix));
       throw new ReletanError({
         code: kind === 'release' ? 'RELEASE_NOT_FOUND' : 'HOTFIX_NOT_FOUND',
         message: `there is no local branch ${branch}`,
@@ -345,12 +387,10 @@ function chooseBranch(kind: FlowKind, options: FinishFlowOptions, refs: RefSnaps
             : `start one with "reletan ${kind} start"`,
       });
     }
-    return branch;
-  }
-  const local = [...refs.heads.keys()].filter((name) => name.startsWith(prefix)).sort();
-  if (local.length === 1) return local[0] as string;
-  if (local.length === 0) {
-    const remote = branchesInProgress(kind, config.git, refs);
+  } else if (local.length === 1) {
+    branch = local[0] as string;
+  } else if (local.length === 0) {
+    const remote = flowBranches(kind, config.git, refs, 'local-or-remote');
     throw new ReletanError({
       code: kind === 'release' ? 'NO_RELEASE_IN_PROGRESS' : 'NO_HOTFIX_IN_PROGRESS',
       message: `no ${kind} is in progress (no local ${prefix}* branch)`,
@@ -358,10 +398,12 @@ function chooseBranch(kind: FlowKind, options: FinishFlowOptions, refs: RefSnaps
         ? `check it out from the remote first: "git checkout ${remote[0]}"`
         : `start one with "reletan ${kind} start"`,
     });
+  } else {
+    throw usageError('VERSION_REQUIRED', `several ${kind}s are in progress: ${local.join(', ')}`, {
+      hint: `name the one to finish: "reletan ${kind} finish ${(local[0] ?? '').slice(prefix.length)}"`,
+    });
   }
-  throw usageError('VERSION_REQUIRED', `several ${kind}s are in progress: ${local.join(', ')}`, {
-    hint: `name the one to finish: "reletan ${kind} finish ${(local[0] ?? '').slice(prefix.length)}"`,
-  });
+  return { branch, tip: refs.heads.get(branch) as string, ...flowVersion(kind, config.git, branch) };
 }
 
 async function fetchFirst(options: FlowOptions, operations: string[]): Promise<boolean> {
@@ -382,6 +424,37 @@ async function fetchFirst(options: FlowOptions, operations: string[]): Promise<b
   return true;
 }
 
+async function slackWasPosted(git: GitRunner, tag: string): Promise<boolean> {
+  const result = await git.run(['config', '--get', '--bool', slackRecordKey(tag)], { allowFailure: true });
+  return result.exitCode === 0 && result.stdout.trim() === 'true';
+}
+
+/** Fetches one branch into its remote-tracking ref; false in a dry run, which changes nothing. */
+async function fetchFlowBranch(
+  options: FlowOptions,
+  branch: string,
+  rerun: string,
+  operations: string[],
+): Promise<boolean> {
+  const { remote } = options.config.git;
+  const args = ['fetch', '--quiet', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`];
+  const line = describeStep({ type: 'git', args });
+  operations.push(line);
+  if (options.dryRun) return false;
+  options.logger?.progress(`fetching ${branch} from ${remote}`);
+  const result = await options.git.run(args, { allowFailure: true });
+  if (result.exitCode !== 0) {
+    throw new ReletanError({
+      code: 'FETCH_FAILED',
+      message: `could not fetch ${branch} from ${remote} to check that the finish loses none of its commits`,
+      details: (result.stderr.trim() || result.stdout.trim()).split('\n'),
+      input: { command: line },
+      hint: `if ${branch} was deleted on ${remote}, run "${rerun} --fetch" (it prunes ${remote}/${branch}); otherwise check that ${remote} can be reached, then run "${rerun}" again`,
+    });
+  }
+  return true;
+}
+
 async function divergenceFromRemote(
   git: GitRunner,
   refs: RefSnapshot,
@@ -397,6 +470,17 @@ async function divergenceFromRemote(
 async function isOnFirstParentLine(git: GitRunner, commit: string, branch: string): Promise<boolean> {
   const output = await git.output(['rev-list', '--first-parent', branch]);
   return output.split('\n').includes(commit);
+}
+
+/**
+ * The lease on the remote flow branch failed: someone pushed to it after the finish checked it. Their
+ * commits are not in the local merges and tag, which must be undone before the branch is finished again.
+ */
+function staleBranchHint(flow: GitConfig, handlers: StepHandlers, rerun: string): string {
+  const branch = `${handlers.kind === 'release' ? flow.releasePrefix : flow.hotfixPrefix}${handlers.version}`;
+  const tag = `${flow.tagPrefix}${handlers.version}`;
+  const { remote, mainBranch, developBranch } = flow;
+  return `${branch} changed on ${remote} after the finish checked it (someone pushed to it), so nothing was pushed and their commits are not in the release. To include them, undo the local finish ("git checkout ${branch}", "git tag -d ${tag}", "git branch -f ${mainBranch} ${remote}/${mainBranch}", "git branch -f ${developBranch} ${remote}/${developBranch}"), "git pull ${remote} ${branch}", then run "${rerun}" again`;
 }
 
 interface StepHandlers {
@@ -420,12 +504,13 @@ async function runSteps(
     options.logger?.progress(line);
     if (step.type === 'github-release') await handlers.onGitHubRelease?.();
     else if (step.type === 'slack') await handlers.onSlack?.();
-    else await runGitStep(options.git, step.args, handlers, line);
+    else await runGitStep(options.git, options.config.git, step.args, handlers, line);
   }
 }
 
 async function runGitStep(
   git: GitRunner,
+  flow: GitConfig,
   args: string[],
   handlers: StepHandlers,
   line: string,
@@ -462,7 +547,9 @@ async function runGitStep(
       message: `${line} was rejected; the remote is unchanged`,
       details: output,
       input: { command: line },
-      hint: `fix what the remote refused, then run "${rerun} --push" again: the merges and the tag are done and are not redone`,
+      hint: output.some((text) => text.includes('(stale info)'))
+        ? staleBranchHint(flow, handlers, rerun)
+        : `fix what the remote refused, then run "${args.includes('--atomic') ? `${rerun} --push` : rerun}" again: the merges and the tag are done and are not redone`,
     });
   }
   throw new ReletanError({

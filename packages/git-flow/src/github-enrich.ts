@@ -11,7 +11,7 @@ export interface PullRequestDetails {
 }
 
 /** Pull requests per GraphQL query: one aliased `pullRequest` field each, within GitHub's node limits. */
-export const PULL_REQUESTS_PER_QUERY = 100;
+const PULL_REQUESTS_PER_QUERY = 100;
 
 interface PullRequestNode {
   number: number;
@@ -57,7 +57,7 @@ export async function fetchPullRequestDetails(
 }
 
 /** The query for one batch: `pr123: pullRequest(number: 123) { ... }` per number. */
-export function pullRequestsQuery(numbers: readonly number[]): string {
+function pullRequestsQuery(numbers: readonly number[]): string {
   const fields = numbers
     .map(
       (number) =>

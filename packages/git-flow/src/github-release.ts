@@ -1,6 +1,6 @@
-import type { Logger, RepositoryRef } from '@reletan/core';
-import { createGitHubClient, ReletanError } from '@reletan/core';
-import type { GitHubAccess } from './notes.js';
+import type { RepositoryRef } from '@reletan/core';
+import { ReletanError } from '@reletan/core';
+import type { GitHubAccess } from './github-access.js';
 
 export interface CreateGitHubReleaseOptions {
   repository: Pick<RepositoryRef, 'owner' | 'name'>;
@@ -10,10 +10,8 @@ export interface CreateGitHubReleaseOptions {
   body: string;
   /** @default false */
   prerelease?: boolean;
-  /** @default `createGitHubClient({ env, logger })` */
-  github?: GitHubAccess | undefined;
-  env?: NodeJS.ProcessEnv | undefined;
-  logger?: Logger | undefined;
+  /** The run's GitHub client (see `resolveGitHubTarget`). */
+  github: GitHubAccess;
 }
 
 export interface GitHubReleaseResult {
@@ -24,9 +22,7 @@ export interface GitHubReleaseResult {
 
 /** Creates the GitHub Release of a pushed tag (`POST /repos/{owner}/{repo}/releases`). */
 export async function createGitHubRelease(options: CreateGitHubReleaseOptions): Promise<GitHubReleaseResult> {
-  const github = options.github
-    ? await options.github()
-    : await createGitHubClient({ env: options.env ?? process.env, logger: options.logger });
+  const github = await options.github();
   const { owner, name: repo } = options.repository;
   try {
     const response = await github.rest.repos.createRelease({

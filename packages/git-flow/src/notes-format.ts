@@ -10,7 +10,7 @@ export interface NotesSection {
 }
 
 /** The heading of pull requests that match no group. */
-export const OTHER_CHANGES = 'Other changes';
+const OTHER_CHANGES = 'Other changes';
 
 /**
  * Sections by label, in the configured order: a pull request goes in the first group one of whose labels

@@ -130,6 +130,46 @@ describe('release notes from local history, with zero API calls', () => {
     expect(all.pullRequests.map((pr) => pr.number)).toEqual([1, 2]);
   });
 
+  it("ending at a release tag (or at main), lists that release's pull requests and names its version", async () => {
+    const repo = await developRepo();
+    const release = async (version: string) => {
+      await startFlow({ git: repo.git, config: config(), kind: 'release', version, env: {} });
+      await commitFile(repo, 'VERSION', `${version}\n`, `Bump version to ${version}`);
+      await finishFlow({ git: repo.git, config: config(), kind: 'release', env: {} });
+    };
+    await release('1.0.0');
+    await mergePullRequest(repo, 3, 'Show stock levels');
+    await squashPullRequest(repo, 4, 'Fix the tax on shipping');
+    await release('1.1.0');
+    const url = (number: number) => `https://github.com/acme/shop/pull/${number}`;
+
+    expect(await releaseNotes({ git: repo.git, config: config(), env: {}, to: 'v1.1.0' })).toEqual({
+      from: 'v1.0.0',
+      to: 'v1.1.0',
+      version: '1.1.0',
+      pullRequests: [
+        { number: 3, title: 'Show stock levels', url: url(3) },
+        { number: 4, title: 'Fix the tax on shipping', url: url(4) },
+      ],
+    });
+    const first = await releaseNotes({ git: repo.git, config: config(), env: {}, to: 'v1.0.0' });
+    expect(first).toMatchObject({ from: null, version: '1.0.0' });
+    expect(first.pullRequests.map((pr) => pr.number)).toEqual([1, 2]);
+    const main = await releaseNotes({ git: repo.git, config: config(), env: {}, to: 'main' });
+    expect(main).toMatchObject({ from: 'v1.0.0', to: 'main' });
+    expect(main).not.toHaveProperty('version');
+    expect(main.pullRequests.map((pr) => pr.number)).toEqual([3, 4]);
+    // An explicit --from still wins.
+    const since = await releaseNotes({
+      git: repo.git,
+      config: config(),
+      env: {},
+      from: 'v1.1.0',
+      to: 'v1.1.0',
+    });
+    expect(since).toMatchObject({ from: 'v1.1.0', version: '1.1.0', pullRequests: [] });
+  });
+
   it('is a usage error for a --from or --to that does not exist', async () => {
     const repo = await developRepo();
     await expect(
@@ -220,6 +260,38 @@ describe('enrichment from GitHub with a token', () => {
     ]);
   });
 
+  it('asks no API, with a warning, for a repository on a host no configured API serves', async () => {
+    const repo = await developRepo();
+    const cases = [
+      {
+        remote: 'git@ghe.acme.io:acme/shop.git',
+        env: {},
+        says: 'is on ghe.acme.io, which is not github.com',
+      },
+      {
+        remote: 'https://gitlab.com/acme/shop.git',
+        env: { GITHUB_API_URL: 'https://ghe.acme.io/api/v3' },
+        says: 'is on gitlab.com, which GITHUB_API_URL (https://ghe.acme.io/api/v3) does not serve',
+      },
+    ];
+    for (const { remote, env, says } of cases) {
+      await repo.git.run(['remote', 'set-url', 'origin', remote]);
+      const warnings: string[] = [];
+      const logger = { warn: (message: string) => warnings.push(message), secret: () => {} } as never;
+      const notes = await releaseNotes({
+        git: repo.git,
+        config: validateConfig({}),
+        env: { GITHUB_TOKEN: token, ...env },
+        logger,
+      });
+      expect(notes.pullRequests.map((pr) => pr.title)).toEqual(['Add the cart', 'Fix the price rounding']);
+      expect(warnings).toEqual([
+        expect.stringContaining(`the repository acme/shop ${says}; the notes come from git alone`),
+      ]);
+      expect(unmatched).toEqual([]);
+    }
+  });
+
   it('falls back to local notes, with a warning, when GitHub fails', async () => {
     const repo = await developRepo();
     nock('https://api.github.com').post('/graphql').reply(401, { message: 'Bad credentials' });
@@ -253,7 +325,11 @@ describe('the GitHub Release on finish', () => {
         html_url: 'https://github.com/acme/shop/releases/tag/v1.0.0',
         tag_name: 'v1.0.0',
       });
-    const github = () => createGitHubClient({ env: { GITHUB_TOKEN: token } });
+    let clients = 0;
+    const github = () => {
+      clients += 1;
+      return createGitHubClient({ env: { GITHUB_TOKEN: token } });
+    };
     const result = await finishFlow({
       git: repo.git,
       config: config(),
@@ -266,6 +342,8 @@ describe('the GitHub Release on finish', () => {
     scope.done();
     expect(api.calls).toEqual([[1, 2]]);
     expect(unmatched).toEqual([]);
+    // The notes and the release share one client.
+    expect(clients).toBe(1);
     expect(bodies).toEqual([
       {
         tag_name: 'v1.0.0',
@@ -315,9 +393,40 @@ describe('the GitHub Release on finish', () => {
       tag: 'v1.0.0',
       name: 'Release v1.0.0',
       body: '',
-      env: { GITHUB_TOKEN: token },
+      github: () => createGitHubClient({ env: { GITHUB_TOKEN: token } }),
     });
     expect(result).toEqual({ created: false });
+  });
+
+  it('is a usage error, before anything changes, when no configured API serves the repository host', async () => {
+    const repo = await developRepo();
+    await startFlow({
+      git: repo.git,
+      config: validateConfig({}),
+      kind: 'release',
+      version: '1.0.0',
+      env: {},
+    });
+    await commitFile(repo, 'VERSION', '1.0.0\n', 'Bump version to 1.0.0');
+    await repo.git.run(['remote', 'set-url', 'origin', 'https://ghe.acme.io/acme/shop.git']);
+    const refs = await repo.git.output(['for-each-ref', '--format=%(refname) %(objectname)']);
+    await expect(
+      finishFlow({
+        git: repo.git,
+        config: validateConfig({}),
+        kind: 'release',
+        push: true,
+        githubRelease: true,
+        env: { GITHUB_TOKEN: token },
+      }),
+    ).rejects.toMatchObject({
+      code: 'GITHUB_HOST_MISMATCH',
+      kind: 'usage',
+      message: 'the repository acme/shop is on ghe.acme.io, which is not github.com',
+      hint: expect.stringContaining('GITHUB_API_URL=https://ghe.acme.io/api/v3'),
+    });
+    expect(await repo.git.output(['for-each-ref', '--format=%(refname) %(objectname)'])).toBe(refs);
+    expect(unmatched).toEqual([]);
   });
 
   it('needs --push and a token, checked before anything changes', async () => {

@@ -1,5 +1,7 @@
-import type { GitRunner, Logger, Octokit, ReletanConfig, RepositoryRef } from '@reletan/core';
-import { createGitHubClient, parseRepositoryUrl, resolveGitHubToken, usageError } from '@reletan/core';
+import type { GitRunner, Logger, ReletanConfig } from '@reletan/core';
+import { usageError } from '@reletan/core';
+import { flowBranches } from './flow-plan.js';
+import { type GitHubAccess, type GitHubTarget, resolveGitHubTarget } from './github-access.js';
 import { fetchPullRequestDetails } from './github-enrich.js';
 import {
   isExcludedAuthor,
@@ -7,7 +9,8 @@ import {
   type PullRequestCommit,
   parsePullRequestCommit,
 } from './pull-request-commit.js';
-import { latestRelease, type ReleaseTag } from './versions.js';
+import { readRefs } from './repo-state.js';
+import { latestRelease, parseReleaseTag, type ReleaseTag } from './versions.js';
 
 /** One pull request in release notes. `author`, `labels` and `url` are there when known. */
 export interface ReleaseNotesPullRequest {
@@ -30,25 +33,23 @@ export interface ReleaseNotes {
   pullRequests: ReleaseNotesPullRequest[];
 }
 
-/** Creates the GitHub client on demand, so nothing about GitHub loads without a token. */
-export type GitHubAccess = () => Promise<Octokit>;
-
 export interface ReleaseNotesOptions {
   git: GitRunner;
   config: Pick<ReletanConfig, 'git' | 'github' | 'release'>;
-  /** Where the notes start: a tag or any ref. @default the last release tag reachable from `to` */
+  /** Where the notes start: a tag or any ref. @default the last release tag reachable from `to`, not on `to` itself */
   from?: string | undefined;
   /** Where the notes end. @default the release branch in progress, else `git.developBranch` */
   to?: string | undefined;
-  /** The version being released, when there is one. */
+  /** The version being released, when there is one. @default the version of `to` when it is a release tag */
   version?: string | undefined;
   /** @default process.env (`GITHUB_TOKEN`/`GH_TOKEN` turn on enrichment, `GITHUB_API_URL` is honoured) */
   env?: NodeJS.ProcessEnv | undefined;
   logger?: Logger | undefined;
-  /** @default `createGitHubClient` when a token is set; without one, notes come from git alone */
+  /**
+   * @default core's `createGitHubClient` when a token is set, aimed at the configured API that serves the
+   * repository's host; without a token, or without such an API, notes come from git alone
+   */
   github?: GitHubAccess | undefined;
-  /** Read git alone, even with a token (dry runs make no API call). @default false */
-  offline?: boolean | undefined;
 }
 
 /**
@@ -61,17 +62,37 @@ export async function releaseNotes(options: ReleaseNotesOptions): Promise<Releas
   const to = options.to ?? (await defaultNotesEnd(git, config));
   await requireCommit(git, to, '--to');
   let from = options.from;
-  if (from === undefined) from = (await lastReleaseReachableFrom(git, to, config.git.tagPrefix))?.tag;
+  if (from === undefined) from = (await lastReleaseBefore(git, to, config.git.tagPrefix))?.tag;
   else await requireCommit(git, from, '--from');
-  return buildReleaseNotes({ ...options, from, to });
+  const version = options.version ?? (await releaseTagVersion(git, to, config.git.tagPrefix));
+  const target = await resolveGitHubTarget({
+    git,
+    config,
+    env: options.env ?? process.env,
+    logger: options.logger,
+    github: options.github,
+  });
+  return buildReleaseNotes({ ...options, from, to, version, target });
+}
+
+export interface BuildReleaseNotesOptions {
+  git: GitRunner;
+  config: Pick<ReletanConfig, 'git' | 'release'>;
+  /** Known to exist. */
+  from: string | undefined;
+  to: string;
+  version?: string | undefined;
+  /** The repository and the run's GitHub client (see `resolveGitHubTarget`). */
+  target: GitHubTarget;
+  logger?: Logger | undefined;
+  /** Read git alone, even with a token (dry runs make no API call). @default false */
+  offline?: boolean | undefined;
 }
 
 /** The notes of a range whose ends are known to exist. */
-export async function buildReleaseNotes(
-  options: ReleaseNotesOptions & { to: string; from: string | undefined },
-): Promise<ReleaseNotes> {
+export async function buildReleaseNotes(options: BuildReleaseNotesOptions): Promise<ReleaseNotes> {
   const { git, config } = options;
-  const env = options.env ?? process.env;
+  const { repository } = options.target;
   const commits = await readPullRequestCommits(git, options.from, options.to);
   const flowBranch = (head: string | undefined) =>
     head !== undefined &&
@@ -79,7 +100,6 @@ export async function buildReleaseNotes(
       head === config.git.developBranch ||
       head.startsWith(config.git.releasePrefix) ||
       head.startsWith(config.git.hotfixPrefix));
-  const repository = await resolveRepository(git, config, env);
   let pullRequests: ReleaseNotesPullRequest[] = commits
     .filter((commit) => !flowBranch(commit.headBranch))
     .map((commit) => ({
@@ -91,10 +111,7 @@ export async function buildReleaseNotes(
         : {}),
     }));
 
-  const access = options.offline
-    ? undefined
-    : (options.github ??
-      (resolveGitHubToken(env) ? () => createGitHubClient({ env, logger: options.logger }) : undefined));
+  const access = options.offline ? undefined : options.target.github;
   if (access && repository && pullRequests.length > 0) {
     try {
       const details = await fetchPullRequestDetails(
@@ -119,10 +136,9 @@ export async function buildReleaseNotes(
         `could not read the pull requests from GitHub (${error instanceof Error ? error.message : String(error)}); the notes come from git alone`,
       );
     }
-  } else if (access && !repository) {
-    options.logger?.warn(
-      `cannot tell the GitHub repository (set github.repository in the reletan config); the notes come from git alone`,
-    );
+  } else if (!options.offline && options.target.unavailable) {
+    const { message, hint } = options.target.unavailable;
+    options.logger?.warn(`${message}; the notes come from git alone${hint ? ` (${hint})` : ''}`);
   }
   const excluded = config.release.notes.excludeAuthors;
   return {
@@ -141,7 +157,7 @@ const RECORD = '\x1e';
  * wins over a squash-looking subject), oldest first. The whole history is walked, not only first parents,
  * so pull requests behind a local "Merge branch 'develop' of …" are not lost.
  */
-export async function readPullRequestCommits(
+async function readPullRequestCommits(
   git: GitRunner,
   from: string | undefined,
   to: string,
@@ -183,6 +199,32 @@ export async function lastReleaseReachableFrom(
   );
 }
 
+/**
+ * The greatest release tag reachable from `ref` that is not on `ref`'s commit itself: where the notes
+ * ending at `ref` start. Ending at a release tag (or at main, tagged), the notes are that release's, not
+ * the empty range from the tag to itself.
+ */
+async function lastReleaseBefore(
+  git: GitRunner,
+  ref: string,
+  tagPrefix: string,
+): Promise<ReleaseTag | undefined> {
+  const output = await git.output(['tag', '--merged', ref, '--no-contains', ref, '--list', `${tagPrefix}*`]);
+  return latestRelease(output.split('\n').filter(Boolean), tagPrefix);
+}
+
+/** The version `ref` releases, when it is a release tag (`v1.2.0` → `1.2.0`). */
+async function releaseTagVersion(
+  git: GitRunner,
+  ref: string,
+  tagPrefix: string,
+): Promise<string | undefined> {
+  const version = parseReleaseTag(ref, tagPrefix);
+  if (version === undefined) return undefined;
+  const tag = await git.run(['rev-parse', '--verify', '--quiet', `refs/tags/${ref}`], { allowFailure: true });
+  return tag.exitCode === 0 ? version : undefined;
+}
+
 /** The title line of release notes, also the default message of the release tag. */
 export function notesTitle(
   notes: Pick<ReleaseNotes, 'version'> & Partial<ReleaseNotes>,
@@ -192,38 +234,8 @@ export function notesTitle(
   return notes.from ? `Changes since ${notes.from}` : `Changes in ${notes.to ?? 'HEAD'}`;
 }
 
-/**
- * The GitHub repository: `github.repository` from the config (on the host of `GITHUB_API_URL`), else the
- * one the git remote points at; undefined for a remote that is not on a GitHub-like host (a local path).
- */
-export async function resolveRepository(
-  git: GitRunner,
-  config: Pick<ReletanConfig, 'git' | 'github'>,
-  env: NodeJS.ProcessEnv,
-): Promise<RepositoryRef | undefined> {
-  if (config.github.repository) {
-    const [owner = '', name = ''] = config.github.repository.split('/');
-    return { owner, name, host: webHost(env) };
-  }
-  const result = await git.run(['remote', 'get-url', config.git.remote], { allowFailure: true });
-  return result.exitCode === 0 ? parseRepositoryUrl(result.stdout.trim()) : undefined;
-}
-
-/** github.com, or the GitHub Enterprise host of `GITHUB_API_URL` (`https://HOST/api/v3`). */
-function webHost(env: NodeJS.ProcessEnv): string {
-  const api = env.GITHUB_API_URL;
-  if (!api || !URL.canParse(api)) return 'github.com';
-  const host = new URL(api).host;
-  return host === 'api.github.com' ? 'github.com' : host;
-}
-
 async function defaultNotesEnd(git: GitRunner, config: Pick<ReletanConfig, 'git'>): Promise<string> {
-  const output = await git.output(['for-each-ref', '--format=%(refname)', 'refs/heads']);
-  const prefix = `refs/heads/${config.git.releasePrefix}`;
-  const releases = output
-    .split('\n')
-    .filter((ref) => ref.startsWith(prefix))
-    .map((ref) => ref.slice('refs/heads/'.length));
+  const releases = flowBranches('release', config.git, await readRefs(git, config.git.remote), 'local');
   if (releases.length > 1) {
     throw usageError('VERSION_REQUIRED', `several releases are in progress: ${releases.join(', ')}`, {
       hint: `name the end of the notes: --to ${releases[0]}`,

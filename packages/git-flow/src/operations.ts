@@ -5,7 +5,7 @@ export type FlowStep =
   | { type: 'slack'; variable: string };
 
 /** A word as a POSIX shell would need it typed, so printed commands can be pasted. */
-export function shellQuote(word: string): string {
+function shellQuote(word: string): string {
   if (word !== '' && /^[A-Za-z0-9_/.:@%+=,^-]+$/.test(word)) return word;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,9 +1,18 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type OutputStream, validateConfig } from '@reletan/core';
+import {
+  createLogger,
+  formatError,
+  type GitRunner,
+  isReletanError,
+  type OutputStream,
+  type ReletanError,
+  validateConfig,
+} from '@reletan/core';
 import type { TestRepo } from '@reletan/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { finishFlow, startFlow } from './flow.js';
+import { postToSlack } from './slack.js';
 import { commitFile, createDevelopRepo } from './test-support.js';
 
 interface Received {
@@ -60,6 +69,20 @@ async function releaseReadyToFinish() {
   return { repo, config };
 }
 
+/** Everything an error shows (message, hint, details, causes, the --verbose rendering) is free of the URL. */
+function expectNoUrl(error: unknown) {
+  expect(isReletanError(error)).toBe(true);
+  const reletanError = error as ReletanError;
+  const shown = [
+    reletanError.message,
+    reletanError.hint ?? '',
+    ...reletanError.details,
+    String(reletanError.cause ?? ''),
+    formatError(error, { verbose: true }),
+  ];
+  for (const text of shown) expect(text).not.toContain('s3cretWebhookPart');
+}
+
 describe('posting the release notes to Slack on finish', () => {
   it('posts the notes once when notify.slackWebhookEnv names a set variable, and never prints the URL', async () => {
     const { repo, config } = await releaseReadyToFinish();
@@ -89,12 +112,48 @@ describe('posting the release notes to Slack on finish', () => {
     expect(JSON.stringify(result)).not.toContain('s3cretWebhookPart');
   });
 
-  it('posts nothing when the variable is not set', async () => {
+  it('posts nothing, and says so, when the variable is not set or empty', async () => {
+    for (const env of [{}, { SLACK_WEBHOOK_URL: '' }]) {
+      const { repo, config } = await releaseReadyToFinish();
+      const slack = await webhookServer();
+      const { logger, text } = capturedLogger();
+      const result = await finishFlow({ git: repo.git, config, kind: 'release', env, logger });
+      expect(result.slackPosted).toBe(false);
+      expect(slack.received).toEqual([]);
+      expect(text()).toContain(
+        'notify.slackWebhookEnv names SLACK_WEBHOOK_URL, which is not set: the release notes are not posted to Slack',
+      );
+      await new Promise((resolve) => server?.close(resolve));
+      server = undefined;
+    }
+  });
+
+  it('posts once: a rerun after a later step failed does not post again', async () => {
     const { repo, config } = await releaseReadyToFinish();
     const slack = await webhookServer();
-    const result = await finishFlow({ git: repo.git, config, kind: 'release', env: {} });
-    expect(result.slackPosted).toBe(false);
-    expect(slack.received).toEqual([]);
+    const env = { SLACK_WEBHOOK_URL: slack.url };
+    // The step after the post (deleting the local branch) fails once.
+    let failed = false;
+    const git: GitRunner = {
+      cwd: repo.git.cwd,
+      output: (args, options) => repo.git.output(args, options),
+      run: async (args, options) => {
+        if (args[0] === 'branch' && args[1] === '-d' && !failed) {
+          failed = true;
+          return { exitCode: 1, stdout: '', stderr: 'error: simulated failure' };
+        }
+        return repo.git.run(args, options);
+      },
+    };
+    const error = await finishFlow({ git, config, kind: 'release', env }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'GIT_FAILED', message: 'git branch -d release/1.0.0 failed' });
+    expect(slack.received).toHaveLength(1);
+
+    const resumed = await finishFlow({ git, config, kind: 'release', env });
+    expect(slack.received).toHaveLength(1);
+    expect(resumed.slackPosted).toBe(false);
+    expect(resumed.alreadyDone).toContain('the release notes are already posted to Slack');
+    expect(resumed.operations).toEqual(['git branch -d release/1.0.0']);
   });
 
   it('fails without the URL in the error when Slack refuses, and a rerun posts it and completes', async () => {
@@ -110,7 +169,7 @@ describe('posting the release notes to Slack on finish', () => {
       code: 'SLACK_FAILED',
       message: 'the Slack webhook answered 403: invalid_token',
     });
-    expect(JSON.stringify(error)).not.toContain('s3cretWebhookPart');
+    expectNoUrl(error);
     await new Promise((resolve) => server?.close(resolve));
 
     const slack = await webhookServer();
@@ -123,7 +182,18 @@ describe('posting the release notes to Slack on finish', () => {
     expect(resumed.slackPosted).toBe(true);
     expect(resumed.operations).toEqual([
       'POST the release notes to the Slack webhook in $SLACK_WEBHOOK_URL',
+      'git config reletan.v1.0.0.slackPosted true',
       'git branch -d release/1.0.0',
     ]);
+  });
+
+  it('keeps the URL out of the error when the webhook cannot be reached', async () => {
+    const { url } = await webhookServer();
+    await new Promise((resolve) => server?.close(resolve));
+    server = undefined;
+    const error = await postToSlack({ url, text: 'hello' }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'SLACK_FAILED' });
+    expect((error as Error).message).toMatch(/^could not reach the Slack webhook: .*ECONNREFUSED/);
+    expectNoUrl(error);
   });
 });

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
-import { bumpVersion, latestRelease, parseReleaseTag, resolveVersion, type VersionBump } from './versions.js';
+import {
+  bumpVersion,
+  latestRelease,
+  parseReleaseTag,
+  requireGreaterThan,
+  resolveVersion,
+  type VersionBump,
+} from './versions.js';
 
 const bumps = fc.constantFrom<VersionBump>('major', 'minor', 'patch');
 const part = fc.nat({ max: 10_000 });
@@ -108,11 +115,25 @@ describe('choosing the version of a new release', () => {
 
   it('refuses a version that is not greater than the latest release', () => {
     fc.assert(
-      fc.property(anyVersion, anyVersion, (requested, latest) => {
-        const run = () =>
-          resolveVersion({ requested, tagPrefix: 'v', latest: { tag: `v${latest}`, version: latest } });
-        if (semver.gt(requested, latest)) expect(run()).toBe(requested);
-        else expect(run).toThrow(expect.objectContaining({ code: 'VERSION_NOT_GREATER', kind: 'failure' }));
+      fc.property(anyVersion, anyVersion, (version, latest) => {
+        const run = () => requireGreaterThan(version, { tag: `v${latest}`, version: latest });
+        if (semver.gt(version, latest)) expect(run).not.toThrow();
+        else
+          expect(run).toThrow(
+            expect.objectContaining({
+              code: 'VERSION_NOT_GREATER',
+              kind: 'failure',
+              message: `version ${version} is not greater than the last release v${latest}`,
+            }),
+          );
+      }),
+    );
+  });
+
+  it('accepts any version when there is no release yet', () => {
+    fc.assert(
+      fc.property(anyVersion, (version) => {
+        expect(() => requireGreaterThan(version, undefined)).not.toThrow();
       }),
     );
   });

@@ -4,8 +4,6 @@ import semver from 'semver';
 /** Which part of the version a new release or hotfix increments. */
 export type VersionBump = 'major' | 'minor' | 'patch';
 
-export const VERSION_BUMPS: readonly VersionBump[] = ['major', 'minor', 'patch'];
-
 /** A release tag: `tagPrefix` followed by a semver version. */
 export interface ReleaseTag {
   tag: string;
@@ -47,11 +45,6 @@ export function bumpVersion(version: string, bump: VersionBump): string {
   return next;
 }
 
-/** Whether `a` is a greater version than `b`. */
-export function isGreaterVersion(a: string, b: string): boolean {
-  return semver.gt(a, b);
-}
-
 export interface ResolveVersionInput {
   /** The version the user typed, with or without the tag prefix; undefined to bump the last release. */
   requested?: string | undefined;
@@ -59,14 +52,12 @@ export interface ResolveVersionInput {
   bump?: VersionBump;
   /** The last release the default is bumped from (none: `0.0.0`). */
   base?: ReleaseTag | undefined;
-  /** The greatest existing release, which the new version must exceed. */
-  latest?: ReleaseTag | undefined;
   tagPrefix: string;
 }
 
 /**
  * The version of a new release or hotfix: the one requested (a usage error when it is not semver), or
- * the base release bumped. Refuses (exit 1) a version that is not greater than the latest release.
+ * the base release bumped.
  */
 export function resolveVersion(input: ResolveVersionInput): string {
   let version: string;
@@ -86,12 +77,16 @@ export function resolveVersion(input: ResolveVersionInput): string {
   } else {
     version = bumpVersion(input.base?.version ?? '0.0.0', input.bump ?? 'minor');
   }
-  if (input.latest && !semver.gt(version, input.latest.version)) {
+  return version;
+}
+
+/** Refuses (exit 1) a version that is not greater than the latest release; no release yet: any version. */
+export function requireGreaterThan(version: string, latest: ReleaseTag | undefined): void {
+  if (latest && !semver.gt(version, latest.version)) {
     throw new ReletanError({
       code: 'VERSION_NOT_GREATER',
-      message: `version ${version} is not greater than the last release ${input.latest.tag}`,
-      hint: `choose a version above ${input.latest.version}, or leave it out to bump the last release`,
+      message: `version ${version} is not greater than the last release ${latest.tag}`,
+      hint: `choose a version above ${latest.version}, or leave it out to bump the last release`,
     });
   }
-  return version;
 }

@@ -148,9 +148,8 @@ function startSummary(result: StartFlowResult, tagPrefix: string): string {
       ...pullRequestLines(result),
     ].join('\n');
   }
-  const pushed = result.operations.some((line) => line.startsWith('git push'));
   return [
-    `✓ created ${result.branch} from ${result.base}${pushed ? ' and pushed it' : ''}; you are on ${result.branch}`,
+    `✓ created ${result.branch} from ${result.base}${result.pushed ? ' and pushed it' : ''}; you are on ${result.branch}`,
     '',
     ...pullRequestLines(result),
     '',
@@ -160,7 +159,7 @@ function startSummary(result: StartFlowResult, tagPrefix: string): string {
 
 function finishSummary(
   result: FinishFlowResult,
-  config: { git: { mainBranch: string; developBranch: string } },
+  config: { git: { mainBranch: string; developBranch: string; remote: string } },
 ): string {
   if (result.dryRun) {
     const lines = operationsBlock(
@@ -171,15 +170,23 @@ function finishSummary(
       lines.push('already done by an earlier finish:', ...result.alreadyDone.map((line) => `  ${line}`));
     return lines.join('\n');
   }
+  const { mainBranch, developBranch, remote } = config.git;
   const lines = [`✓ finished ${result.kind} ${result.version}`];
   for (const line of result.alreadyDone) lines.push(`- ${line} (earlier run)`);
   lines.push(
-    `- ${result.branch} is merged into ${config.git.mainBranch}, tagged ${result.tag}, and ${result.tag} is merged into ${config.git.developBranch}`,
+    `- ${result.branch} is merged into ${mainBranch}, tagged ${result.tag}, and ${result.tag} is merged into ${developBranch}`,
   );
-  if (result.pushed)
+  if (result.pushed) {
     lines.push(
-      `- ${config.git.mainBranch}, ${config.git.developBranch} and ${result.tag} are pushed (one atomic push)`,
+      `- ${mainBranch}, ${developBranch} and ${result.tag} are pushed to ${remote} (one atomic push)${result.remoteBranchDeleted ? `, which deleted ${result.branch} there` : ''}`,
     );
+  } else {
+    if (result.remoteBranchDeleted) lines.push(`- ${result.branch} is deleted on ${remote}`);
+    // The finish cannot be rerun for this (its branch is gone): the push to run by hand.
+    lines.push(
+      `- ${mainBranch}, ${developBranch} and ${result.tag} are not pushed yet: "git push --atomic ${remote} refs/heads/${mainBranch} refs/heads/${developBranch} refs/tags/${result.tag}"`,
+    );
+  }
   if (result.githubRelease) {
     lines.push(
       result.githubRelease.created
@@ -188,10 +195,6 @@ function finishSummary(
     );
   }
   if (result.slackPosted) lines.push('- release notes posted to Slack');
-  if (!result.pushed)
-    lines.push(
-      `- nothing pushed yet: "git push --atomic origin ${config.git.mainBranch} ${config.git.developBranch} ${result.tag}" (or rerun with --push)`,
-    );
-  lines.push(`- you are on ${config.git.developBranch}`, '', ...pullRequestLines(result));
+  lines.push(`- you are on ${developBranch}`, '', ...pullRequestLines(result));
   return lines.join('\n');
 }
