@@ -208,7 +208,7 @@ export function createProgram(): Command {
         .description('the pull requests in a release, from local history (a token adds authors and labels)')
         .option(
           '--from <tag>',
-          'start after this tag or ref (default: the last release tag reachable from --to)',
+          'start after this tag or ref (default: the last release tag reachable from --to, and not on --to itself)',
         )
         .option('--to <ref>', 'end at this ref (default: the release branch in progress, else develop)')
         .addOption(
