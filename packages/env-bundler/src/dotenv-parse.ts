@@ -7,7 +7,7 @@ export interface DotenvEntry {
   value: string;
   /** 1-based line of the key. */
   line: number;
-  /** The `# ...` comment on the entry's last line, if any (`KEY= # optional`). */
+  /** The `# ...` comment starting on the line the entry's value ends on, if any (`KEY= # optional`). */
   comment?: string;
 }
 
@@ -70,7 +70,13 @@ export function scanDotenv(text: string): ParsedDotenv {
   for (let match = pattern.exec(normalized); match; match = pattern.exec(normalized)) {
     const key = match[1] ?? '';
     const keyStart = match.indices?.[1]?.[0] ?? match.index;
-    const comment = match[3];
+    const commentStart = match.indices?.[3]?.[0];
+    // dotenv's trailing `\s*` also crosses line ends, so the match can end in a comment on a later line
+    // (`A=` then `# optional` below it): that comment belongs to no entry.
+    const comment =
+      commentStart === undefined || /\n\s*$/.test(normalized.slice(match.index, commentStart))
+        ? undefined
+        : match[3];
     entries.push({
       key,
       value: cleanValue(match[2] ?? ''),

@@ -28,6 +28,40 @@ describe('the example file (.env.example)', () => {
     ]);
   });
 
+  it('takes "# optional" only from the key\'s own line, never from a comment line after it', () => {
+    expect(example('A=\n# optional\nB=\n').schema.keys).toEqual([
+      { key: 'A', line: 1, optional: false },
+      { key: 'B', line: 3, optional: false },
+    ]);
+  });
+
+  it('keeps a key required when a section header mentioning "optional" follows it', () => {
+    const { schema } = example('APP_NAME=\nDB_PASSWORD=\n\n# Optional: mail settings\nMAIL_HOST=\n');
+    expect(schema.keys.map(({ key, optional }) => [key, optional])).toEqual([
+      ['APP_NAME', false],
+      ['DB_PASSWORD', false],
+      ['MAIL_HOST', false],
+    ]);
+    const problems = checkSchema(schema, merged({ APP_NAME: ['shop', '.env.visible', 1] }));
+    expect(problems.map((problem) => [problem.code, problem.key])).toEqual([
+      ['ENV_SCHEMA_MISSING_KEY', 'DB_PASSWORD'],
+      ['ENV_SCHEMA_MISSING_KEY', 'MAIL_HOST'],
+    ]);
+  });
+
+  it('needs the mark at the start of the comment: "# not optional" keeps a key required', () => {
+    expect(
+      example('A= # not optional\nB= # required, not optional\nC= #optional\nD= # Optional, may be empty\n').schema.keys.map(
+        ({ key, optional }) => [key, optional],
+      ),
+    ).toEqual([
+      ['A', false],
+      ['B', false],
+      ['C', true],
+      ['D', true],
+    ]);
+  });
+
   it('refuses a key required by the example that no layer sets, at the example line', () => {
     const { schema } = example('APP_NAME=\nDB_HOST=\n');
     expect(checkSchema(schema, merged({ APP_NAME: ['shop', '.env.visible', 1] }))).toEqual([

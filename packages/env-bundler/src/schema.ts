@@ -19,7 +19,8 @@ export interface EnvSchema {
   keys: SchemaKey[];
 }
 
-const OPTIONAL_MARK = /\boptional\b/i;
+// At the start of the key's own comment: `# required, not optional` is no mark.
+const OPTIONAL_MARK = /^#\s*optional\b/i;
 
 /** Reads the example's keys (values are ignored) and what is wrong with the example itself. */
 export function schemaFromDotenv(
