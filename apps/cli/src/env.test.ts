@@ -101,7 +101,6 @@ async function project(options: { ssm?: boolean } = {}) {
       'MAIL_PASSWORD=',
       'STRIPE_SECRET=',
       ...(options.ssm ? ['API_TOKEN=', 'MAILGUN_SECRET='] : []),
-      'CACHE_PREFIX= # optional',
       '',
     ].join('\n'),
     '.env.visible': 'APP_NAME="My Shop"\nAPP_URL=http://localhost\n',
@@ -412,6 +411,41 @@ describe('env check', () => {
   });
 });
 
+describe('the example file', () => {
+  it('needs an optional key set (possibly empty), and refuses a line dotenv would skip', async () => {
+    await project();
+    const example = await readFile(path.join(dir.path, '.env.example'), 'utf8');
+    await files({ '.env.example': `${example}SENTRY_DSN= # optional\nMAIL HOST=\n` });
+    const result = await reletan(['env', 'check', 'prod', '--json']);
+    expect(result.exitCode).toBe(1);
+    expect(
+      JSON.parse(result.stdout).problems.map((problem: { code: string; line: number }) => [
+        problem.code,
+        problem.line,
+      ]),
+    ).toEqual([
+      ['ENV_SCHEMA_MISSING_KEY', 6],
+      ['ENV_LINE_IGNORED', 7],
+    ]);
+    await files({
+      '.env.example': `${example}SENTRY_DSN= # optional\n`,
+      '.env.visible': 'APP_NAME="My Shop"\nAPP_URL=http://localhost\nSENTRY_DSN=\n',
+    });
+    expect((await reletan(['env', 'check', 'prod'])).exitCode).toBe(0);
+  });
+
+  it("of reletan init passes env check once the app's values are set, in a stage without a cache", async () => {
+    expect((await reletan(['init', '--format', 'json'])).exitCode).toBe(0);
+    await files({
+      '.env.dev.visible': 'APP_ENV=dev\nAPP_URL=http://dev.shop.example\nDB_HOST=db\nDB_DATABASE=shop\n',
+      '.env.dev.secret': 'APP_KEY=base64:devkey\nDB_USERNAME=shop\nDB_PASSWORD=dev-db-pass\n',
+    });
+    const result = await reletan(['env', 'check', 'dev', '--strict']);
+    expect(result.stdout).toMatch(/✓ stage dev: \d+ keys, no errors$/m);
+    expect(result.exitCode).toBe(0);
+  });
+});
+
 describe('env diff', () => {
   it('shows keys only in one stage and differing values, secrets as short hashes', async () => {
     await project();
@@ -448,9 +482,15 @@ describe('env explain', () => {
 
   it('says when no layer sets a key, and exits 2 for a key that cannot exist', async () => {
     await project();
-    const result = await reletan(['env', 'explain', 'prod', 'CACHE_PREFIX']);
-    expect(result.stdout).toContain('CACHE_PREFIX in stage prod: no layer sets it');
+    await files({
+      '.env.example': `${await readFile(path.join(dir.path, '.env.example'), 'utf8')}SENTRY_DSN= # optional\n`,
+    });
+    const result = await reletan(['env', 'explain', 'prod', 'SENTRY_DSN']);
+    expect(result.stdout).toContain('SENTRY_DSN in stage prod: no layer sets it');
     expect(result.stdout).toMatch(/^ {2}example +\.env\.example:6 \(optional\)$/m);
+    expect(result.stdout).toContain(
+      'error .env.example:6: SENTRY_DSN is marked optional in .env.example (it may be empty but must be set) but no layer sets it',
+    );
     expect((await reletan(['env', 'explain', 'prod', 'not-a-key'])).exitCode).toBe(2);
   });
 });

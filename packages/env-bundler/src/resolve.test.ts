@@ -38,6 +38,8 @@ const ssmReader: SsmReader = async (where) => [
   { name: `${where}/API_TOKEN`, value: SECRETS.ssmSecret, type: 'SecureString' },
 ];
 
+const EXAMPLE = 'APP_NAME=\nAPP_URL=\nDB_PASSWORD=\nMAIL_PASSWORD=\nAPI_TOKEN=\nSTRIPE_SECRET=\n';
+
 /** A project using every kind of layer. */
 async function fullProject() {
   await files({
@@ -45,8 +47,7 @@ async function fullProject() {
       prod: { env: { secretEnv: { DB_PASSWORD: 'PROD_DB_PASSWORD' }, ssmPath: '/shop/prod' } },
       dev: {},
     }),
-    '.env.example':
-      'APP_NAME=\nAPP_URL=\nDB_PASSWORD=\nMAIL_PASSWORD=\nAPI_TOKEN=\nSTRIPE_SECRET=\nCACHE_PREFIX= # optional\n',
+    '.env.example': EXAMPLE,
     '.env.visible': '# shared\nAPP_NAME=shop\nAPP_URL=http://localhost\n',
     '.env.prod.visible': 'APP_URL=https://shop.example\n',
     '.env.dev.visible': 'APP_URL=http://dev.shop.example\n',
@@ -65,6 +66,7 @@ const prodOptions = (extra: Partial<ResolveEnvOptions> = {}): ResolveEnvOptions 
 describe('layer order', () => {
   it('merges visible files, secret files, secretEnv, SSM and computed values, recording each source', async () => {
     await fullProject();
+    await files({ '.env.example': `${EXAMPLE}CACHE_PREFIX=\n` });
     const built = await buildEnv(
       prodOptions({
         sources: {
@@ -452,8 +454,14 @@ describe('env explain', () => {
 
   it('says when no layer sets a key', async () => {
     await fullProject();
-    const explained = explainKey(await resolveEnv(prodOptions()), 'CACHE_PREFIX');
-    expect(explained).toMatchObject({ set: false, overrode: [], schema: { optional: true } });
+    await files({ '.env.example': `${EXAMPLE}SENTRY_DSN= # optional\n` });
+    const explained = explainKey(await resolveEnv(prodOptions()), 'SENTRY_DSN');
+    expect(explained).toMatchObject({
+      set: false,
+      overrode: [],
+      schema: { line: 7, optional: true },
+      problems: [{ code: 'ENV_SCHEMA_MISSING_KEY', file: '.env.example', line: 7 }],
+    });
   });
 });
 

@@ -8,7 +8,7 @@ import type { EnvProblem } from './problems.js';
 export interface SchemaKey {
   key: string;
   line: number;
-  /** Marked `# optional` on its line: it may be empty or absent. */
+  /** Marked `# optional` on its line: it may be empty (it must still be set). */
   optional: boolean;
 }
 
@@ -27,7 +27,14 @@ export function schemaFromDotenv(
   parsed: ParsedDotenv,
   file: string,
 ): { schema: EnvSchema; problems: EnvProblem[] } {
-  const problems: EnvProblem[] = [];
+  // A line dotenv skips may be a key with a typo (`DB HOST=`): a requirement silently dropped.
+  const problems: EnvProblem[] = parsed.ignoredLines.map((line) => ({
+    severity: 'error',
+    code: 'ENV_LINE_IGNORED',
+    file,
+    line,
+    message: 'not a KEY= line: dotenv skips it, so the key it was meant to require is not required',
+  }));
   const seen = new Map<string, number>();
   const keys: SchemaKey[] = [];
   for (const entry of parsed.entries) {
@@ -62,8 +69,9 @@ export function schemaFromDotenv(
 }
 
 /**
- * Every key of the example must be set, and non-empty unless marked `# optional` (which also lets it be
- * absent). Keys the example does not list are warnings, or errors when `strict`.
+ * Every key of the example must be set, and non-empty unless marked `# optional`: optional keys may be
+ * empty but not absent (Laravel's `env('KEY', default)` gives the default for an absent key, '' for an
+ * empty one). Keys the example does not list are warnings, or errors when `strict`.
  */
 export function checkSchema(
   schema: EnvSchema,
@@ -76,14 +84,15 @@ export function checkSchema(
     const value = merged.values.get(key);
     const source = merged.provenance.get(key)?.source;
     if (value === undefined) {
-      if (optional) continue;
       problems.push({
         severity: 'error',
         code: 'ENV_SCHEMA_MISSING_KEY',
         key,
         file: schema.file,
         line,
-        message: `${key} is required by ${schema.file} but no layer sets it`,
+        message: optional
+          ? `${key} is marked optional in ${schema.file} (it may be empty but must be set) but no layer sets it`
+          : `${key} is required by ${schema.file} but no layer sets it`,
       });
     } else if (value === '' && !optional) {
       problems.push({
