@@ -226,6 +226,35 @@ describe('env build', () => {
     );
   });
 
+  it('refuses a secret file with an unquoted multi-line PEM, naming only file:line, and writes nothing', async () => {
+    await project();
+    const pem = [
+      '-----BEGIN PRIVATE KEY-----',
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7',
+      'VGhpcyBpcyBub3QgYSByZWFsIGtleSBidXQgbG9va3MgbGlrZQ==',
+      '-----END PRIVATE KEY-----',
+    ];
+    await files({
+      '.env.example': `${await readFile(path.join(dir.path, '.env.example'), 'utf8')}PRIVATE_KEY=\n`,
+      '.env.prod.secret': `STRIPE_SECRET="${SECRETS.stageSecretFile}"\nPRIVATE_KEY=${pem.join('\n')}\n`,
+    });
+    for (const args of [
+      ['env', 'build', 'prod'],
+      ['env', 'build', 'prod', '--json'],
+      ['env', 'check', 'prod'],
+    ]) {
+      const result = await reletan(args);
+      expect(result.exitCode).toBe(1);
+      const output = `${result.stdout}${result.stderr}`;
+      expect(output).toContain('.env.prod.secret:3: not a KEY=VALUE line');
+      expect(output).toContain('.env.prod.secret:5: not a KEY=VALUE line');
+      for (const line of pem.slice(1, 3)) expect(output).not.toContain(line);
+      expect(output).not.toContain('VGhpcyBpcyBub3Q');
+      expectNoSecret(result.stdout, result.stderr);
+    }
+    await expect(stat(path.join(dir.path, '.env'))).rejects.toThrow();
+  });
+
   it('refuses a value that cannot be written safely, naming the key, and writes nothing', async () => {
     await project();
     const result = await reletan(['env', 'build', 'prod', '--json'], {

@@ -111,19 +111,23 @@ export function entriesToObject(entries: readonly DotenvEntry[]): Record<string,
 
 /**
  * {@link scanDotenv}, checked against `dotenv.parse` on the same text: if a future dotenv reads the file
- * differently, we stop rather than build from a different reading. The error names keys, never values.
+ * differently, we stop rather than build from a different reading. The error names keys, never values;
+ * with `secret` it names only the file (a "key" read from a secret file may be secret text).
  */
-export function parseDotenv(text: string, file: string): ParsedDotenv {
+export function parseDotenv(text: string, file: string, options: { secret?: boolean } = {}): ParsedDotenv {
   const parsed = scanDotenv(text);
   const ours = entriesToObject(parsed.entries);
   const theirs = dotenv.parse(text);
   const keys = new Set([...Object.keys(ours), ...Object.keys(theirs)]);
   const differing = [...keys].filter((key) => ours[key] !== theirs[key]);
   if (differing.length > 0) {
+    const what = options.secret
+      ? `${differing.length} key${differing.length === 1 ? '' : 's'} (names not shown: the file holds secrets)`
+      : differing.join(', ');
     throw new ReletanError({
       code: 'ENV_PARSER_MISMATCH',
-      message: `${file}: reletan's reading of ${differing.join(', ')} differs from the installed dotenv's`,
-      input: { file, key: differing[0] ?? '' },
+      message: `${file}: reletan's reading of ${what} differs from the installed dotenv's`,
+      input: { file, ...(options.secret ? {} : { key: differing[0] ?? '' }) },
       hint: 'this is a bug in reletan (a dotenv release changed its parser?); report it with the dotenv version',
     });
   }

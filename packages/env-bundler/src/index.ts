@@ -8,6 +8,7 @@ export {
   describeSource,
   type EnvSource,
   type LayerKind,
+  type LayerStatus,
   type LayerSummary,
 } from './layers.js';
 export type { KeyProvenance } from './merge.js';

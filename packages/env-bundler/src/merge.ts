@@ -32,6 +32,15 @@ function invalidKeyProblem(key: string, source: EnvSource, reason: string): EnvP
       message: `SSM parameter ${source.parameter ?? '?'}: its key would be its last segment "${key}", which is ${reason}; rename the parameter`,
     };
   }
+  if (source.kind === 'secret-file') {
+    // Text of a secret file that is no valid key may well be a secret: named by its line only.
+    return {
+      severity: 'error',
+      code: 'ENV_INVALID_KEY',
+      message: `the key on this line is ${reason}; its name is not shown (the file holds secrets)`,
+      ...at(source),
+    };
+  }
   return {
     severity: 'error',
     code: 'ENV_INVALID_KEY',

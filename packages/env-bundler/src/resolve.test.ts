@@ -233,6 +233,80 @@ describe('secrets', () => {
   });
 });
 
+describe('secret files that cannot be read as written', () => {
+  // An unquoted multi-line PEM: dotenv reads only its first line; a base64 line ending in "==" reads as
+  // a key named by the base64 text, with the value "=".
+  const PEM_LINES = [
+    'PRIVATE_KEY=-----BEGIN PRIVATE KEY-----',
+    'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7',
+    'Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4==',
+    '-----END PRIVATE KEY-----',
+  ];
+
+  it('refuses a secret file with an unreadable line, naming only file:line, and uses nothing from it', async () => {
+    await fullProject();
+    await files({
+      '.env.secret': `MAIL_PASSWORD=${SECRETS.fileSecret}\nSTRIPE_SECRET=old\n${PEM_LINES.join('\n')}\n`,
+    });
+    const registered: string[] = [];
+    const resolution = await resolveEnv(prodOptions({ onSecret: (value) => registered.push(value) }));
+    const errors = resolution.problems.filter((problem) => problem.severity === 'error');
+    expect(errors.map((problem) => [problem.code, problem.file, problem.line, problem.key])).toEqual([
+      ['ENV_LINE_IGNORED', '.env.secret', 4, undefined],
+      ['ENV_LINE_IGNORED', '.env.secret', 6, undefined],
+      ['ENV_SCHEMA_MISSING_KEY', '.env.example', 4, 'MAIL_PASSWORD'],
+    ]);
+    expect(resolution.layers.find((layer) => layer.name === '.env.secret')).toMatchObject({
+      status: 'broken',
+      keys: 0,
+    });
+    // Nothing from the broken file is merged, listed, or registered (a registered "=" garbles output).
+    expect(Object.keys(resolution.values)).not.toContain('Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4');
+    expect(resolution.values.PRIVATE_KEY).toBeUndefined();
+    expect(registered).not.toContain('=');
+    const printed = JSON.stringify(resolution.problems);
+    for (const line of PEM_LINES.slice(1, 3)) expect(printed).not.toContain(line);
+    expect(printed).not.toContain(SECRETS.fileSecret);
+    await expect(buildEnv(prodOptions())).rejects.toMatchObject({ code: 'ENV_INVALID' });
+  });
+
+  it('names an invalid key of a secret file by file:line only', async () => {
+    await fullProject();
+    await files({
+      '.env.prod.secret': `STRIPE_SECRET=${SECRETS.stageFileSecret}\nsk-live-4eC39HqLyjWDarjtT1zdp7dc=x\n`,
+    });
+    const problems = (await resolveEnv(prodOptions())).problems;
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'ENV_INVALID_KEY', file: '.env.prod.secret', line: 2 }),
+    ]);
+    expect(problems[0]?.key).toBeUndefined();
+    expect(JSON.stringify(problems)).not.toContain('4eC39HqLyjWDarjtT1zdp7dc');
+  });
+
+  it('treats the name of a secret-file key the example does not list as secret text', async () => {
+    await fullProject();
+    // A base64 secret alone on a line reads as a key (its text) with an empty value.
+    await files({
+      '.env.secret': `MAIL_PASSWORD=${SECRETS.fileSecret}\nSTRIPE_SECRET=old\nc2VjcmV0dG9rZW4xMjM0NTY=\n`,
+    });
+    const registered: string[] = [];
+    const resolution = await resolveEnv(prodOptions({ onSecret: (value) => registered.push(value) }));
+    expect(resolution.problems).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'ENV_SCHEMA_EXTRA_KEY',
+        file: '.env.secret',
+        line: 3,
+      }),
+    ]);
+    expect(resolution.problems[0]?.key).toBeUndefined();
+    expect(JSON.stringify(resolution.problems)).not.toContain('c2VjcmV0dG9rZW4xMjM0NTY');
+    expect(registered).toContain('c2VjcmV0dG9rZW4xMjM0NTY');
+    // Keys the example lists are names, not secrets.
+    expect(registered).not.toContain('MAIL_PASSWORD');
+  });
+});
+
 describe('refusals, one per rule', () => {
   const refusal = async (extraFiles: Record<string, string>, options: Partial<ResolveEnvOptions> = {}) => {
     await fullProject();

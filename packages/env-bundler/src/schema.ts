@@ -1,7 +1,7 @@
 import type { ParsedDotenv } from './dotenv-parse.js';
 import { keyProblem } from './keys.js';
 import { describeSource } from './layers.js';
-import type { MergedEnv } from './merge.js';
+import type { KeyProvenance, MergedEnv } from './merge.js';
 import type { EnvProblem } from './problems.js';
 
 /** One key of the example file. */
@@ -107,13 +107,31 @@ export function checkSchema(
   for (const [key, provenance] of merged.provenance) {
     if (listed.has(key)) continue;
     const source = provenance.source;
-    problems.push({
-      severity: options.strict ? 'error' : 'warning',
-      code: 'ENV_SCHEMA_EXTRA_KEY',
-      key,
-      ...(source.file ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {}),
-      message: `${key} (${describeSource(source)}) is not in ${schema.file}`,
-    });
+    const at = source.file ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {};
+    problems.push(
+      readOnlyFromSecretFiles(provenance)
+        ? {
+            severity: options.strict ? 'error' : 'warning',
+            code: 'ENV_SCHEMA_EXTRA_KEY',
+            ...at,
+            message: `the key on this line is not in ${schema.file}; its name is not shown (text of a secret file that the example does not list as a key may be a secret): list it there, or remove the line`,
+          }
+        : {
+            severity: options.strict ? 'error' : 'warning',
+            code: 'ENV_SCHEMA_EXTRA_KEY',
+            key,
+            ...at,
+            message: `${key} (${describeSource(source)}) is not in ${schema.file}`,
+          },
+    );
   }
   return problems;
+}
+
+/**
+ * True when every definition of the key came from a secret file: its name is text of a secret file,
+ * which may be a secret that happens to read as a key (a base64 token alone on a line, ending in `=`).
+ */
+export function readOnlyFromSecretFiles(provenance: KeyProvenance): boolean {
+  return [provenance.source, ...provenance.overrode].every((source) => source.kind === 'secret-file');
 }
