@@ -168,6 +168,9 @@ describe('env build', () => {
     const written = dotenv.parse(await readFile(path.join(dir.path, '.env'), 'utf8'));
     expect(written.API_TOKEN).toBe(SECRETS.ssm);
     expect(written.MAILGUN_SECRET).toBe(SECRETS.ssmOther);
+    // The wait is announced; the SDK's notice about Node versions it will drop in 2027 is not.
+    expect(result.stderr).toContain('reading SSM parameters under /shop/prod');
+    expect(result.stderr).not.toContain('NodeVersionSupportWarning');
   });
 
   it('never prints a secret value: human, JSON, dry run, verbose, check, diff, explain, and refusals', async () => {
@@ -301,6 +304,14 @@ describe('env build', () => {
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain('--format json needs --out FILE');
     expect((await reletan(['env', 'build', 'prod', '--format', 'yaml'])).exitCode).toBe(2);
+  });
+
+  it('refuses --format without --out before reading any layer (no SSM request)', async () => {
+    await project({ ssm: true });
+    const result = await reletan(['env', 'build', 'prod', '--format', 'shell']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--format shell needs --out FILE');
+    expect(ssmRequests).toEqual([]);
   });
 
   it('refuses eb output above 4096 bytes, exit 1, writing nothing', async () => {

@@ -173,6 +173,24 @@ describe('layer order', () => {
     });
     expect(asked).toEqual(['/shop/prod/']);
   });
+
+  it('says what it waits for before reading SSM, the one slow layer', async () => {
+    await files(config({ prod: { env: { ssmPath: '/shop/prod' } }, dev: {} }));
+    const events: string[] = [];
+    const options = {
+      cwd: dir.path,
+      onProgress: (message: string) => events.push(message),
+      sources: {
+        ssm: async () => {
+          events.push('read');
+          return [];
+        },
+      },
+    };
+    await resolveEnv({ stage: 'prod', ...options });
+    await resolveEnv({ stage: 'dev', ...options });
+    expect(events).toEqual(['reading SSM parameters under /shop/prod', 'read']);
+  });
 });
 
 describe('secrets', () => {

@@ -41,6 +41,8 @@ export interface ResolveEnvOptions {
    * not list (secret text on a line of its own can read as a key). @default none
    */
   onSecret?: (value: string) => void;
+  /** Called before each slow read (the SSM path), with what is being waited for (pass `logger.progress`). @default none */
+  onProgress?: (message: string) => void;
 }
 
 /** A stage's env, merged, with where every key came from and every problem found. */
@@ -183,6 +185,7 @@ export async function resolveEnv(options: ResolveEnvOptions): Promise<EnvResolut
     const reader: SsmReader =
       sources.ssm ??
       ((where) => readSsmParameters(where, stage.deploy?.region ? { region: stage.deploy.region } : {}));
+    options.onProgress?.(`reading SSM parameters under ${ssmPath}`);
     const parameters = await reader(ssmPath);
     for (const parameter of parameters) onSecret(parameter.value);
     layers.push({

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type AppContext, displayPath, type LoadedConfig, resolveStage, usageError } from '@reletan/core';
+import { type AppContext, displayPath, type LoadedConfig, usageError } from '@reletan/core';
 import {
   assertBuildable,
   type ComputedLayer,
@@ -11,7 +11,6 @@ import {
   explainKey,
   formatProblem,
   keyProblem,
-  readSsmParameters,
   renderEnv,
   resolveEnv,
   unwritableDotenvProblems,
@@ -37,39 +36,29 @@ async function resolveStageEnv(
   options: StageEnvOptions = {},
 ): Promise<EnvResolution> {
   const config = await context.loadConfig({ required: true });
-  const resolved = resolveStage(config.config, stage);
-  const region = resolved.deploy?.region;
+  const cache = await cachePrefixLayer(context, config, stage, options.release);
   return resolveEnv({
     stage,
     cwd: context.cwd,
     config,
     strict: options.strict ?? false,
-    sources: {
-      env: context.env,
-      // The one slow layer: say what we wait for.
-      ssm: (where) => {
-        context.logger.progress(`reading SSM parameters under ${where}`);
-        // The SDK warns on Node < 22 about its releases from 2027 on; reletan pins a release that
-        // supports Node 20, so in our own process the notice is noise in every CI log.
-        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-        return readSsmParameters(where, region ? { region } : {});
-      },
-      computed: resolved.cache ? [await cachePrefixLayer(context, config, stage, options.release)] : [],
-    },
+    sources: { env: context.env, computed: cache ? [cache] : [] },
     onSecret: (value) => context.logger.secret(value),
+    onProgress: (message) => context.logger.progress(message),
   });
 }
 
 /**
  * The stage's cache prefix (`CACHE_PREFIX`, or `cache.prefixKey`), so the app reads the keys scoped to
- * the release it runs: old and new code never share cache entries during a rollout.
+ * the release it runs: old and new code never share cache entries during a rollout. None for a stage
+ * without a cache section.
  */
 async function cachePrefixLayer(
   context: AppContext,
   config: LoadedConfig,
   stage: string,
   release: string | undefined,
-): Promise<ComputedLayer> {
+): Promise<ComputedLayer | undefined> {
   const { resolveCacheEnv } = await import('@reletan/cache-coordinator');
   const values = await resolveCacheEnv({
     config: config.config,
@@ -77,7 +66,7 @@ async function cachePrefixLayer(
     cwd: context.cwd,
     ...(release === undefined ? {} : { release }),
   });
-  return { name: 'cache-coordinator', values };
+  return Object.keys(values).length > 0 ? { name: 'cache-coordinator', values } : undefined;
 }
 
 const problemJson = (problem: EnvProblem) => ({ ...problem });
@@ -101,17 +90,17 @@ export async function buildEnvCommand(
   options: EnvBuildOptions,
 ): Promise<number> {
   const format = options.format ?? 'dotenv';
+  if (format !== 'dotenv' && options.out === undefined) {
+    throw usageError('ENV_OUT_REQUIRED', `--format ${format} needs --out FILE`, {
+      hint: `reletan never prints secret values, so the ${format} output goes to a file: add --out FILE`,
+    });
+  }
   const resolution = await resolveStageEnv(context, stage, options);
   warnAll(
     context,
     resolution.problems.filter((problem) => problem.severity === 'warning'),
   );
   const built = assertBuildable(resolution);
-  if (format !== 'dotenv' && options.out === undefined) {
-    throw usageError('ENV_OUT_REQUIRED', `--format ${format} needs --out FILE`, {
-      hint: `reletan never prints secret values, so the ${format} output goes to a file: add --out FILE`,
-    });
-  }
   const out = options.out === undefined ? built.out : path.resolve(context.cwd, options.out);
   const rendered = renderEnv(built.values, { format, stage: built.stage });
   for (const warning of rendered.warnings) context.logger.warn(warning);
