@@ -451,6 +451,38 @@ describe('env check', () => {
   });
 });
 
+describe('env check --format', () => {
+  it('checks the format the build will write: a multi-line JSON secret is fine as json, not as dotenv', async () => {
+    await project();
+    const document = JSON.stringify({ type: 'service_account', note: "it's" }, null, 2);
+    const env = { PROD_DB_PASSWORD: document };
+    const dotenvCheck = await reletan(['env', 'check', 'prod'], env);
+    expect(dotenvCheck.exitCode).toBe(1);
+    expect(dotenvCheck.stdout).toContain('error DB_PASSWORD cannot be written to a .env safely');
+    const jsonCheck = await reletan(['env', 'check', 'prod', '--format', 'json', '--json'], env);
+    expect(jsonCheck.exitCode).toBe(0);
+    expect(JSON.parse(jsonCheck.stdout)).toMatchObject({ ok: true, format: 'json', errors: 0 });
+    expect(
+      (await reletan(['env', 'build', 'prod', '--format', 'json', '--out', 'env.json'], env)).exitCode,
+    ).toBe(0);
+  });
+
+  it("eb: checks Elastic Beanstalk's 4096-byte total and 256-character values, at file:line", async () => {
+    await project();
+    const big = Array.from({ length: 20 }, (_, index) => `BIG_${index}=${'x'.repeat(240)}`).join('\n');
+    await files({ '.env.prod.visible': `APP_URL=https://shop.example\n${big}\nLONG=${'y'.repeat(257)}\n` });
+    expect((await reletan(['env', 'check', 'prod'])).exitCode).toBe(0);
+    const result = await reletan(['env', 'check', 'prod', '--format', 'eb']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(
+      'error .env.prod.visible:22: LONG cannot be written safely as eb: the value has 257 characters; Elastic Beanstalk allows 256',
+    );
+    expect(result.stdout).toMatch(
+      /^error the environment properties take \d+ bytes as key=value strings; Elastic Beanstalk allows 4096 \(largest: /m,
+    );
+  });
+});
+
 describe('the example file', () => {
   it('needs an optional key set (possibly empty), and refuses a line dotenv would skip', async () => {
     await project();

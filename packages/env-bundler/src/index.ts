@@ -20,10 +20,10 @@ export {
   ENV_FORMATS,
   type EnvFormat,
   type EnvValues,
+  formatProblems,
   type RenderEnvOptions,
   type RenderedEnv,
   renderEnv,
-  unwritableDotenvProblems,
 } from './render.js';
 export {
   assertBuildable,

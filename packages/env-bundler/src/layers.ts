@@ -67,6 +67,12 @@ export interface ComputedLayer {
   secret?: boolean;
 }
 
+/** A problem's `file` and `line` from a source (nothing for layers that are not files). */
+export function sourceLocation(source: EnvSource | undefined): Pick<EnvProblem, 'file' | 'line'> {
+  if (!source?.file) return {};
+  return { file: source.file, ...(source.line ? { line: source.line } : {}) };
+}
+
 /** How a source reads in output: `.env.visible:3`, `env PROD_DB_PASSWORD`, `ssm /shop/prod/DB_PASSWORD`. */
 export function describeSource(source: EnvSource): string {
   switch (source.kind) {

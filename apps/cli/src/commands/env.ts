@@ -10,10 +10,10 @@ import {
   type EnvResolution,
   explainKey,
   formatProblem,
+  formatProblems,
   keyProblem,
   renderEnv,
   resolveEnv,
-  unwritableDotenvProblems,
   writeEnvFile,
 } from '@reletan/env-bundler';
 
@@ -141,17 +141,27 @@ export async function buildEnvCommand(
   return 0;
 }
 
-/** `reletan env check STAGE`: schema and lint only; every problem names its file:line and key; exit 1 on errors. */
+export interface EnvCheckOptions extends StageEnvOptions {
+  format?: EnvFormat;
+}
+
+/**
+ * `reletan env check STAGE`: schema, lint, and what the format cannot hold (the same checks `build`
+ * makes, EB limits included); every problem names its file:line and key; exit 1 on errors.
+ */
 export async function checkEnvCommand(
   context: AppContext,
   stage: string,
-  options: StageEnvOptions,
+  options: EnvCheckOptions,
 ): Promise<number> {
+  const format = options.format ?? 'dotenv';
   const resolution = await resolveStageEnv(context, stage, options);
+  const fromFormat = formatProblems(resolution.values, resolution.provenance, format);
   const problems = [
     ...resolution.problems.filter((problem) => problem.severity === 'error'),
-    ...unwritableDotenvProblems(resolution.values, resolution.provenance),
+    ...fromFormat.filter((problem) => problem.severity === 'error'),
     ...resolution.problems.filter((problem) => problem.severity === 'warning'),
+    ...fromFormat.filter((problem) => problem.severity === 'warning'),
   ];
   const errors = problems.filter((problem) => problem.severity === 'error').length;
   const warnings = problems.length - errors;
@@ -163,6 +173,7 @@ export async function checkEnvCommand(
   context.logger.result(
     {
       stage: resolution.stage,
+      format,
       ok: errors === 0,
       errors,
       warnings,
