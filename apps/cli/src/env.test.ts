@@ -533,6 +533,43 @@ describe('env diff', () => {
     expect(result.stdout).toMatch(/^same: 2 keys$/m);
     const json = JSON.parse((await reletan(['env', 'diff', 'dev', 'prod', '--json'])).stdout);
     expect(json).toMatchObject({ a: 'dev', b: 'prod', identical: false, onlyInA: [], onlyInB: [] });
+    expect(result.stdout).toContain(
+      'secret hashes are salted for this run only: they compare within this diff, not with another run (set RELETAN_DIFF_KEY to compare across runs)',
+    );
+  });
+
+  it('with RELETAN_DIFF_KEY, gives a secret the same hash in every run, so a change shows over time', async () => {
+    await project();
+    const keyed = { RELETAN_DIFF_KEY: 'team-diff-key-kept-in-ci-secrets' };
+    const hashesOf = async (env: NodeJS.ProcessEnv) => {
+      const result = await reletan(['env', 'diff', 'dev', 'prod', '--json'], env);
+      expect(result.exitCode).toBe(0);
+      const diff = JSON.parse(result.stdout);
+      return { diff, db: diff.differing.find((entry: { key: string }) => entry.key === 'DB_PASSWORD') };
+    };
+    const first = await hashesOf(keyed);
+    const second = await hashesOf(keyed);
+    expect(first.diff.hashes).toBe('keyed');
+    expect(second.db.a.hash).toBe(first.db.a.hash);
+    expect(second.db.b.hash).toBe(first.db.b.hash);
+    // A changed secret gets another hash.
+    const changed = await hashesOf({ ...keyed, PROD_DB_PASSWORD: `${SECRETS.env}-rotated` });
+    expect(changed.db.b.hash).not.toBe(first.db.b.hash);
+    expect(changed.db.a.hash).toBe(first.db.a.hash);
+    const human = await reletan(['env', 'diff', 'dev', 'prod'], keyed);
+    expect(human.stdout).toMatch(
+      /^ {2}DB_PASSWORD +sha256:[0-9a-f]{8} → sha256:[0-9a-f]{8} +secret \(keyed hash\)$/m,
+    );
+    expect(human.stdout).not.toContain('salted for this run only');
+    expect(`${human.stdout}${human.stderr}`).not.toContain(keyed.RELETAN_DIFF_KEY);
+  });
+
+  it('refuses a RELETAN_DIFF_KEY too short to keep guesses out (exit 2)', async () => {
+    await project();
+    const result = await reletan(['env', 'diff', 'dev', 'prod'], { RELETAN_DIFF_KEY: 'short' });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('RELETAN_DIFF_KEY must be at least 16 characters');
+    expect(result.stderr).not.toContain('short');
   });
 });
 

@@ -82,7 +82,7 @@ export function createProgram(): Command {
   env
     .command('diff')
     .description(
-      'keys only in one stage, and keys whose values differ (secret values as short salted hashes)',
+      'keys only in one stage, and keys whose values differ (secret values as short hashes, keyed with RELETAN_DIFF_KEY to compare across runs)',
     )
     .argument('<stageA>', 'the first stage')
     .argument('<stageB>', 'the second stage')

@@ -513,18 +513,36 @@ describe('env diff', () => {
     expect(diff.same).toEqual(['APP_NAME', 'MAIL_PASSWORD']);
   });
 
-  it('gives equal secrets equal hashes within one diff, and different hashes across diffs', async () => {
+  it('gives equal secrets equal hashes within one diff, and different secrets different hashes', async () => {
     await fullProject();
-    await files({ '.env.dev.secret': 'STRIPE_SECRET=a\n' });
+    // In dev, STRIPE_SECRET and MAIL_PASSWORD hold the same secret; both differ from prod.
+    await files({ '.env.dev.secret': 'STRIPE_SECRET=same-dev-secret\nMAIL_PASSWORD=same-dev-secret\n' });
     const dev = await resolveEnv({ stage: 'dev', cwd: dir.path });
     const prod = await resolveEnv(prodOptions());
-    const salt = Buffer.alloc(32, 1);
-    const first = diffEnv(dev, prod, { salt }).differing.find((entry) => entry.key === 'STRIPE_SECRET');
-    expect(first?.a.hash).not.toBe(first?.b.hash);
-    const swapped = diffEnv(prod, dev, { salt }).differing.find((entry) => entry.key === 'STRIPE_SECRET');
-    expect(swapped?.b.hash).toBe(first?.a.hash);
-    const unsalted = diffEnv(dev, prod).differing.find((entry) => entry.key === 'STRIPE_SECRET');
-    expect(unsalted?.a.hash).not.toBe(first?.a.hash);
+    const diff = diffEnv(dev, prod);
+    const hashes = (key: string) => diff.differing.find((entry) => entry.key === key);
+    expect(hashes('STRIPE_SECRET')?.a.hash).toMatch(/^sha256:[0-9a-f]{8}$/);
+    expect(hashes('MAIL_PASSWORD')?.a.hash).toBe(hashes('STRIPE_SECRET')?.a.hash);
+    expect(hashes('MAIL_PASSWORD')?.b.hash).not.toBe(hashes('STRIPE_SECRET')?.b.hash);
+    expect(diff.hashes).toBe('per-run');
+  });
+
+  it('gives a secret the same hash in every run with a hash key, and another hash with another key', async () => {
+    await fullProject();
+    await files({ '.env.dev.secret': 'STRIPE_SECRET=dev-stripe\n' });
+    const dev = await resolveEnv({ stage: 'dev', cwd: dir.path });
+    const prod = await resolveEnv(prodOptions());
+    const stripe = (diff: ReturnType<typeof diffEnv>) =>
+      diff.differing.find((entry) => entry.key === 'STRIPE_SECRET');
+    const hashKey = 'a-team-wide-diff-key-0123456789';
+    const first = stripe(diffEnv(dev, prod, { hashKey }));
+    const second = stripe(diffEnv(await resolveEnv(prodOptions()), dev, { hashKey }));
+    expect(second?.a.hash).toBe(first?.b.hash);
+    expect(second?.b.hash).toBe(first?.a.hash);
+    expect(diffEnv(dev, prod, { hashKey }).hashes).toBe('keyed');
+    expect(stripe(diffEnv(dev, prod, { hashKey: `${hashKey}-other` }))?.a.hash).not.toBe(first?.a.hash);
+    // Without a key, every run is salted afresh: hashes compare only within one diff.
+    expect(stripe(diffEnv(dev, prod))?.a.hash).not.toBe(stripe(diffEnv(dev, prod))?.a.hash);
   });
 });
 

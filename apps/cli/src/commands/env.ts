@@ -185,13 +185,37 @@ export async function checkEnvCommand(
   return errors === 0 ? 0 : 1;
 }
 
-/** `reletan env diff A B`: keys only in A, only in B, and differing; secret values as short salted hashes. */
+/** Below this, a leaked hash and a short key together make guessing a weak secret back too easy. */
+const MIN_DIFF_KEY_LENGTH = 16;
+
+/** `RELETAN_DIFF_KEY`, the key that makes secret hashes comparable across runs; registered as a secret. */
+function diffHashKey(context: AppContext): string | undefined {
+  const key = context.env.RELETAN_DIFF_KEY;
+  if (key === undefined || key === '') return undefined;
+  context.logger.secret(key);
+  if (key.length < MIN_DIFF_KEY_LENGTH) {
+    throw usageError(
+      'ENV_DIFF_KEY_SHORT',
+      `RELETAN_DIFF_KEY must be at least ${MIN_DIFF_KEY_LENGTH} characters`,
+      {
+        hint: 'use a long random string (e.g. "openssl rand -hex 32"), kept as a CI secret like the values it hashes',
+      },
+    );
+  }
+  return key;
+}
+
+/**
+ * `reletan env diff A B`: keys only in A, only in B, and differing; secret values as short HMAC hashes,
+ * keyed with RELETAN_DIFF_KEY (comparable across runs) or salted for this run only.
+ */
 export async function diffEnvCommand(
   context: AppContext,
   stageA: string,
   stageB: string,
   options: StageEnvOptions = {},
 ): Promise<number> {
+  const hashKey = diffHashKey(context);
   const a = await resolveStageEnv(context, stageA, options);
   const b = await resolveStageEnv(context, stageB, options);
   for (const side of [a, b]) {
@@ -202,7 +226,7 @@ export async function diffEnvCommand(
       );
     }
   }
-  const diff = diffEnv(a, b);
+  const diff = diffEnv(a, b, hashKey === undefined ? {} : { hashKey });
   const show = (side: { value?: string; hash?: string }) => side.hash ?? JSON.stringify(side.value);
   const lines = [`env diff ${diff.a} → ${diff.b}`];
   const section = (title: string, rows: string[][]) => {
@@ -221,10 +245,15 @@ export async function diffEnvCommand(
     diff.differing.map((entry) => [
       entry.key,
       `${show(entry.a)} → ${show(entry.b)}`,
-      entry.secret ? 'secret (salted hash)' : '',
+      entry.secret ? (diff.hashes === 'keyed' ? 'secret (keyed hash)' : 'secret (salted hash)') : '',
     ]),
   );
   lines.push(`same: ${diff.same.length} key${diff.same.length === 1 ? '' : 's'}`);
+  if (diff.hashes === 'per-run' && diff.differing.some((entry) => entry.secret)) {
+    lines.push(
+      'secret hashes are salted for this run only: they compare within this diff, not with another run (set RELETAN_DIFF_KEY to compare across runs)',
+    );
+  }
   context.logger.result(
     { ...diff, identical: !diff.onlyInA.length && !diff.onlyInB.length && !diff.differing.length },
     lines.join('\n'),
