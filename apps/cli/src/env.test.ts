@@ -175,18 +175,27 @@ describe('env build', () => {
 
   it('never prints a secret value: human, JSON, dry run, verbose, check, diff, explain, and refusals', async () => {
     await project({ ssm: true });
-    const runs = [
-      await reletan(['env', 'build', 'prod']),
-      await reletan(['env', 'build', 'prod', '--json']),
-      await reletan(['env', 'build', 'prod', '--dry-run', '--verbose']),
-      await reletan(['env', 'build', 'prod', '--format', 'json', '--out', 'env.json', '--json']),
-      await reletan(['env', 'check', 'prod', '--json']),
-      await reletan(['env', 'diff', 'dev', 'prod']),
-      await reletan(['env', 'diff', 'dev', 'prod', '--json']),
-      await reletan(['env', 'explain', 'prod', 'MAIL_PASSWORD', '--json']),
-      await reletan(['env', 'explain', 'prod', 'API_TOKEN']),
+    const commands = [
+      ['env', 'build', 'prod'],
+      ['env', 'build', 'prod', '--json'],
+      ['env', 'build', 'prod', '--dry-run', '--verbose'],
+      ['env', 'build', 'prod', '--format', 'json', '--out', 'env.json', '--json'],
+      ['env', 'check', 'prod', '--json'],
+      ['env', 'check', 'prod', '--format', 'eb', '--verbose'],
+      ['env', 'diff', 'dev', 'prod'],
+      ['env', 'diff', 'dev', 'prod', '--json'],
+      ['env', 'explain', 'prod', 'MAIL_PASSWORD', '--json'],
+      ['env', 'explain', 'prod', 'API_TOKEN'],
     ];
-    for (const run of runs) expect(run.exitCode).toBe(0);
+    const runs = [];
+    for (const args of commands) {
+      const run = await reletan(args);
+      expect(run.exitCode).toBe(0);
+      // Not masked: never even attempted. A successful run prints keys and layers only.
+      expect(`${run.stdout}${run.stderr}`).not.toContain('***');
+      if (args.includes('--json')) JSON.parse(run.stdout);
+      runs.push(run);
+    }
     // Refusals: a secret in a visible file too, and a secret no .env spelling can hold.
     await files({
       '.env.prod.visible': `APP_URL=https://shop.example\nSTRIPE_SECRET='${SECRETS.stageSecretFile}'\n`,
@@ -200,7 +209,35 @@ describe('env build', () => {
     );
     for (const run of runs.slice(-4)) expect(run.exitCode).toBe(1);
     for (const run of runs) expectNoSecret(run.stdout, run.stderr);
+    JSON.parse(runs.at(-3)?.stdout ?? '');
     expect(runs.at(-1)?.stderr).toContain('DB_PASSWORD: cannot be written safely as dotenv');
+  });
+
+  it('keeps every --json output valid JSON when a secret is as short as "false" or "5"', async () => {
+    await project();
+    await files({
+      '.env.secret': 'MAIL_PASSWORD=false\nSTRIPE_SECRET=dev-stripe\n',
+      '.env.prod.secret': 'STRIPE_SECRET=5\n',
+    });
+    const runs: [string[], number, NodeJS.ProcessEnv?][] = [
+      [['env', 'build', 'prod', '--json'], 0],
+      [['env', 'build', 'prod', '--dry-run', '--json'], 0],
+      [['env', 'build', 'prod', '--format', 'eb', '--out', 'eb.json', '--json'], 0],
+      [['env', 'check', 'prod', '--json'], 0],
+      [['env', 'check', 'prod', '--format', 'shell', '--json'], 0],
+      [['env', 'diff', 'dev', 'prod', '--json'], 0],
+      [['env', 'explain', 'prod', 'MAIL_PASSWORD', '--json'], 0],
+      [['env', 'explain', 'prod', 'STRIPE_SECRET', '--json'], 0],
+      [['env', 'build', 'prod', '--json'], 1, { PROD_DB_PASSWORD: undefined }],
+      [['env', 'check', 'prod', '--json'], 1, { PROD_DB_PASSWORD: undefined }],
+    ];
+    for (const [args, exitCode, env] of runs) {
+      const result = await reletan(args, env);
+      expect(result.exitCode).toBe(exitCode);
+      expect(() => JSON.parse(result.stdout), args.join(' ')).not.toThrow();
+    }
+    const written = dotenv.parse(await readFile(path.join(dir.path, '.env'), 'utf8'));
+    expect([written.MAIL_PASSWORD, written.STRIPE_SECRET]).toEqual(['false', '5']);
   });
 
   it('refuses a build with problems, exit 1, naming file:line and key, and writes nothing', async () => {
