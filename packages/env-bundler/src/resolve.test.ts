@@ -576,18 +576,33 @@ describe('env explain', () => {
 });
 
 describe('writing the file', () => {
+  /** Runs `write` with umask 0, so a mode of 0600 can only come from the writer setting it. */
+  async function withoutUmask(write: () => Promise<void>) {
+    const previous = process.umask(0);
+    try {
+      await write();
+    } finally {
+      process.umask(previous);
+    }
+  }
+
   it('writes with mode 0600, replacing an existing file atomically, leaving no temporary file', async () => {
     const file = path.join(dir.path, '.env');
     await writeFile(file, 'OLD=1\n', { mode: 0o644 });
-    await writeEnvFile(file, 'NEW=1\n');
+    const before = await stat(file);
+    await withoutUmask(() => writeEnvFile(file, 'NEW=1\n'));
     expect(await readFile(file, 'utf8')).toBe('NEW=1\n');
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const after = await stat(file);
+    expect(after.mode & 0o777).toBe(0o600);
+    // A new inode: a file renamed over the old one, not the old one rewritten in place (which a reader
+    // could see half-written).
+    expect(after.ino).not.toBe(before.ino);
     expect(await readdir(dir.path)).toEqual(['.env']);
   });
 
   it('creates the directory of the output file', async () => {
     const file = path.join(dir.path, 'build', 'deploy', '.env');
-    await writeEnvFile(file, 'A=1\n');
+    await withoutUmask(() => writeEnvFile(file, 'A=1\n'));
     expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 });
