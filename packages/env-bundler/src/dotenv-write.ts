@@ -1,5 +1,5 @@
 import dotenv from 'dotenv';
-import { dependsOnEnvironment, parsePhpDotenv } from './phpdotenv-parse.js';
+import { dependsOnEnvironment, PHP_VARIABLE, parsePhpDotenv } from './phpdotenv-parse.js';
 import { invalidValueProblem } from './values.js';
 
 /** How a value is written in a .env file. */
@@ -27,7 +27,6 @@ export const DOTENV_GUARD_LINE =
 
 // Characters both parsers read literally outside quotes (no space, #, $ or quotes).
 const BARE = /^[A-Za-z0-9_\-.,:/@%+=~^!?*&()[\]{}<>|;\\]*$/;
-const PHP_VARIABLE = /\$\{[a-zA-Z0-9_.]+\}/;
 
 /**
  * The candidate spellings of a value, most readable first. Each is built so that the closing quote ends

@@ -34,9 +34,7 @@ const SECRETS = {
   ssmSecret: 'ssm-decrypted-t0ken',
 };
 
-const ssmReader: SsmReader = async (where) => [
-  { name: `${where}/API_TOKEN`, value: SECRETS.ssmSecret, type: 'SecureString' },
-];
+const ssmReader: SsmReader = async (where) => [{ name: `${where}/API_TOKEN`, value: SECRETS.ssmSecret }];
 
 const EXAMPLE = 'APP_NAME=\nAPP_URL=\nDB_PASSWORD=\nMAIL_PASSWORD=\nAPI_TOKEN=\nSTRIPE_SECRET=\n';
 
@@ -98,7 +96,12 @@ describe('layer order', () => {
     expect(source('DB_PASSWORD')).toBe('env PROD_DB_PASSWORD');
     expect(source('API_TOKEN')).toBe('ssm /shop/prod/API_TOKEN');
     expect(source('CACHE_PREFIX')).toBe('computed by reletan (cache-coordinator)');
-    expect(built.secretKeys.sort()).toEqual(['API_TOKEN', 'DB_PASSWORD', 'MAIL_PASSWORD', 'STRIPE_SECRET']);
+    expect(
+      Object.values(built.provenance)
+        .filter((record) => record.secret)
+        .map((record) => record.key)
+        .sort(),
+    ).toEqual(['API_TOKEN', 'DB_PASSWORD', 'MAIL_PASSWORD', 'STRIPE_SECRET']);
     expect(built.layers.map((layer) => [layer.name, layer.status, layer.keys])).toEqual([
       ['.env.visible', 'read', 2],
       ['.env.prod.visible', 'read', 1],

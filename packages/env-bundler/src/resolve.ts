@@ -52,9 +52,8 @@ export interface EnvResolution {
   root: string;
   /** Merged values, in output order: the example's order first, then the others as first defined. */
   values: Record<string, string>;
+  /** Where each key came from; `secret` tells the keys whose value came from a secret layer. */
   provenance: Record<string, KeyProvenance>;
-  /** Keys whose value came from a secret layer. */
-  secretKeys: string[];
   layers: LayerSummary[];
   /** The example file, when there is one. */
   schema?: EnvSchema;
@@ -233,9 +232,6 @@ export async function resolveEnv(options: ResolveEnvOptions): Promise<EnvResolut
     root,
     values,
     provenance,
-    secretKeys: Object.values(provenance)
-      .filter((record) => record.secret)
-      .map((record) => record.key),
     layers: layers.map(summarizeLayer),
     ...(schema ? { schema } : {}),
     problems: sortProblems(problems),

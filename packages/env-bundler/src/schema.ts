@@ -1,6 +1,6 @@
 import type { ParsedDotenv } from './dotenv-parse.js';
 import { keyProblem } from './keys.js';
-import { describeSource } from './layers.js';
+import { describeSource, sourceLocation } from './layers.js';
 import type { KeyProvenance, MergedEnv } from './merge.js';
 import type { EnvProblem } from './problems.js';
 
@@ -99,7 +99,7 @@ export function checkSchema(
         severity: 'error',
         code: 'ENV_SCHEMA_EMPTY_VALUE',
         key,
-        ...(source?.file ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {}),
+        ...sourceLocation(source),
         message: `${key} is empty (set by ${source ? describeSource(source) : '?'}); ${schema.file}:${line} requires a value (mark it "# optional" there to allow empty)`,
       });
     }
@@ -107,7 +107,7 @@ export function checkSchema(
   for (const [key, provenance] of merged.provenance) {
     if (listed.has(key)) continue;
     const source = provenance.source;
-    const at = source.file ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {};
+    const at = sourceLocation(source);
     problems.push(
       readOnlyFromSecretFiles(provenance)
         ? {

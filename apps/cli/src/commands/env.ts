@@ -69,8 +69,6 @@ async function cachePrefixLayer(
   return Object.keys(values).length > 0 ? { name: 'cache-coordinator', values } : undefined;
 }
 
-const problemJson = (problem: EnvProblem) => ({ ...problem });
-
 function warnAll(context: AppContext, problems: readonly EnvProblem[]): void {
   for (const problem of problems) context.logger.warn(formatProblem(problem));
 }
@@ -134,7 +132,7 @@ export async function buildEnvCommand(
       bytes,
       keys,
       layers: built.layers,
-      warnings: [...built.warnings.map(problemJson), ...rendered.warnings.map((message) => ({ message }))],
+      warnings: [...built.warnings, ...rendered.warnings.map((message) => ({ message }))],
     },
     [`stage ${built.stage}: ${keys.length} keys`, ...table(rows), summary].join('\n'),
   );
@@ -178,7 +176,7 @@ export async function checkEnvCommand(
       errors,
       warnings,
       keys,
-      problems: problems.map(problemJson),
+      problems,
     },
     [...problems.map((problem) => `${problem.severity} ${formatProblem(problem)}`), verdict].join('\n'),
   );
