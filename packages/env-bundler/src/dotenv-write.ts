@@ -1,5 +1,10 @@
 import dotenv from 'dotenv';
-import { dependsOnEnvironment, PHP_VARIABLE, parsePhpDotenv } from './phpdotenv-parse.js';
+import {
+  dependsOnEnvironment,
+  looksLikeMultilineStart,
+  PHP_VARIABLE,
+  parsePhpDotenv,
+} from './phpdotenv-parse.js';
 import { invalidValueProblem } from './values.js';
 
 /** How a value is written in a .env file. */
@@ -76,6 +81,11 @@ function explainUnwritable(value: string): string {
   const traits: string[] = [];
   if (value.includes("'")) traits.push('a single quote');
   if (/[\n\r]/.test(value)) traits.push('a line break');
+  else if (!value.includes("'") && looksLikeMultilineStart(`K='${value}'`)) {
+    traits.push(
+      '=" and no second double quote, which phpdotenv takes for the start of a multi-line value even inside single quotes',
+    );
+  }
   const noDouble: string[] = [];
   if (value.includes('"')) noDouble.push('a double quote');
   if (value.includes('\\')) noDouble.push('a backslash');

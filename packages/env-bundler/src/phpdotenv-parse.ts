@@ -42,7 +42,8 @@ function looksLikeMultilineStop(line: string, started: boolean): boolean {
   return started ? quotes > 1 : quotes >= 1;
 }
 
-function looksLikeMultilineStart(line: string): boolean {
+/** Lines::looksLikeMultilineStart: phpdotenv joins the lines after this one into its value. */
+export function looksLikeMultilineStart(line: string): boolean {
   return line.includes('="') && !looksLikeMultilineStop(line, true);
 }
 

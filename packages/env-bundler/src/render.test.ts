@@ -117,6 +117,20 @@ describe('writing a .env that dotenv and phpdotenv read back exactly', () => {
     expect(result.php).toEqual({ ok: true, values: Object.entries(values) });
   });
 
+  it('says why a value with =" and no second double quote is refused (phpdotenv reads a multi-line start)', () => {
+    for (const value of ['a="b', '--opt="x y', 'a="b\\"c']) {
+      const encoded = encodeDotenvValue('A', value);
+      expect(encoded).toEqual({
+        problem: expect.stringMatching(
+          /^the value has =" and no second double quote, which phpdotenv takes for the start of a multi-line value even inside single quotes \(so it cannot be single-quoted\) and a double quote( and a backslash)? \(so it cannot be double-quoted\)/,
+        ),
+      });
+    }
+    // With a second double quote, phpdotenv reads the line as one: single quotes work.
+    expect(encodeDotenvValue('A', 'a="b"')).toMatchObject({ quoting: 'single' });
+    expect(encodeDotenvValue('A', 'k="v" w="')).toMatchObject({ quoting: 'single' });
+  });
+
   it('names every refused key at once', () => {
     const error = caught(() => renderEnv({ A: 'x"\n', B: 'fine', C: "'\\" }));
     expect((error as { details: string[] }).details.map((line) => line.split(':')[0])).toEqual(['A', 'C']);
