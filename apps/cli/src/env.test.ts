@@ -295,6 +295,32 @@ describe('env build', () => {
     await expect(stat(path.join(dir.path, '.env'))).rejects.toThrow();
   });
 
+  it('never shows a line of a secret file that only reads as a key (a token alone on a line), nor its length', async () => {
+    await project();
+    const token = 'c2VjcmV0dG9rZW4xMjM0NTY';
+    await files({
+      '.env.secret': `MAIL_PASSWORD='${SECRETS.secretFile}'\nSTRIPE_SECRET=dev-stripe\n${token}=\n`,
+    });
+    const build = await reletan(['env', 'build', 'prod']);
+    expect(build.exitCode).toBe(0);
+    expect(build.stdout).toMatch(/^ {2}\*\*\* {12}\.env\.secret:3 +secret$/m);
+    expect(build.stdout).toMatch(/^ {2}APP_NAME {7}\.env\.visible:1$/m);
+    expect(build.stderr).toContain('warning .env.secret:3: the key on this line is not in .env.example');
+    const others = [
+      await reletan(['env', 'build', 'prod', '--dry-run', '--json']),
+      await reletan(['env', 'check', 'prod', '--json']),
+      await reletan(['env', 'check', 'prod', '--strict']),
+      await reletan(['env', 'diff', 'dev', 'prod', '--json']),
+      await reletan(['env', 'diff', 'dev', 'prod']),
+    ];
+    for (const run of [build, ...others]) {
+      expect(`${run.stdout}${run.stderr}`).not.toContain(token);
+      expectNoSecret(run.stdout, run.stderr);
+    }
+    // It is still written: the file says what the layers say.
+    expect(dotenv.parse(await readFile(path.join(dir.path, '.env'), 'utf8'))[token]).toBe('');
+  });
+
   it('refuses a value that cannot be written safely, naming the key, and writes nothing', async () => {
     await project();
     const result = await reletan(['env', 'build', 'prod', '--json'], {

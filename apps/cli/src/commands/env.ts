@@ -73,9 +73,14 @@ function warnAll(context: AppContext, problems: readonly EnvProblem[]): void {
   for (const problem of problems) context.logger.warn(formatProblem(problem));
 }
 
-function table(rows: string[][]): string[] {
-  const width = Math.max(0, ...rows.map((row) => row[0]?.length ?? 0));
-  return rows.map(([first = '', ...rest]) => `  ${[first.padEnd(width), ...rest].join('  ')}`.trimEnd());
+/**
+ * Rows as aligned columns. Cells are redacted before they are measured: a masked cell padded to its
+ * unmasked width would still show how long the secret is.
+ */
+function table(context: AppContext, rows: string[][]): string[] {
+  const redacted = rows.map((row) => row.map((cell) => context.logger.redact(cell)));
+  const width = Math.max(0, ...redacted.map((row) => row[0]?.length ?? 0));
+  return redacted.map(([first = '', ...rest]) => `  ${[first.padEnd(width), ...rest].join('  ')}`.trimEnd());
 }
 
 /**
@@ -134,7 +139,7 @@ export async function buildEnvCommand(
       layers: built.layers,
       warnings: [...built.warnings, ...rendered.warnings.map((message) => ({ message }))],
     },
-    [`stage ${built.stage}: ${keys.length} keys`, ...table(rows), summary].join('\n'),
+    [`stage ${built.stage}: ${keys.length} keys`, ...table(context, rows), summary].join('\n'),
   );
   return 0;
 }
@@ -228,7 +233,7 @@ export async function diffEnvCommand(
   const show = (side: { value?: string; hash?: string }) => side.hash ?? JSON.stringify(side.value);
   const lines = [`env diff ${diff.a} → ${diff.b}`];
   const section = (title: string, rows: string[][]) => {
-    if (rows.length) lines.push(`${title}:`, ...table(rows));
+    if (rows.length) lines.push(`${title}:`, ...table(context, rows));
   };
   section(
     `only in ${diff.a}`,
@@ -286,7 +291,7 @@ export async function explainEnvCommand(
     rows.push(['example', 'not listed']);
   }
   lines.push(
-    ...table(rows),
+    ...table(context, rows),
     ...explained.problems.map((problem) => `${problem.severity} ${formatProblem(problem)}`),
   );
   context.logger.result(explained, lines.join('\n'));
