@@ -211,7 +211,7 @@ describe('env build', () => {
     for (const run of runs) expectNoSecret(run.stdout, run.stderr);
     JSON.parse(runs.at(-3)?.stdout ?? '');
     expect(runs.at(-1)?.stderr).toContain('DB_PASSWORD: cannot be written safely as dotenv');
-  });
+  }, 60_000); // 14 runs of the bin: on a loaded 2-core machine, about 1.5 s each
 
   it('keeps every --json output valid JSON when a secret is as short as "false" or "5"', async () => {
     await project();
@@ -238,7 +238,7 @@ describe('env build', () => {
     }
     const written = dotenv.parse(await readFile(path.join(dir.path, '.env'), 'utf8'));
     expect([written.MAIL_PASSWORD, written.STRIPE_SECRET]).toEqual(['false', '5']);
-  });
+  }, 60_000); // 10 runs of the bin
 
   it('refuses a build with problems, exit 1, naming file:line and key, and writes nothing', async () => {
     await project();
