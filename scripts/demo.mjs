@@ -316,9 +316,10 @@ try {
       )}\n`,
     );
     const files = {
+      // ASSET_URL may be empty (Laravel then serves assets from APP_URL) but every stage must set it.
       '.env.example':
-        'APP_NAME=\nAPP_URL=\nAPP_DEBUG=\nDB_PASSWORD=\nAPI_TOKEN=\nMAILGUN_SECRET=\nCACHE_PREFIX= # optional\n',
-      '.env.visible': 'APP_NAME="Shop #1"\nAPP_URL=http://localhost\nAPP_DEBUG=true\n',
+        'APP_NAME=\nAPP_URL=\nAPP_DEBUG=\nASSET_URL= # optional\nDB_PASSWORD=\nAPI_TOKEN=\nMAILGUN_SECRET=\n',
+      '.env.visible': 'APP_NAME="Shop #1"\nAPP_URL=http://localhost\nAPP_DEBUG=true\nASSET_URL=\n',
       '.env.prod.visible': 'APP_URL=https://shop.example\nAPP_DEBUG=false\n',
       '.env.dev.visible': 'APP_URL=http://dev.shop.example\n',
       '.env.dev.secret': 'DB_PASSWORD=dev-db-pass\nAPI_TOKEN=dev-api-token\nMAILGUN_SECRET=dev-mailgun-key\n',

@@ -101,7 +101,6 @@ async function project(options: { ssm?: boolean } = {}) {
       'MAIL_PASSWORD=',
       'STRIPE_SECRET=',
       ...(options.ssm ? ['API_TOKEN=', 'MAILGUN_SECRET='] : []),
-      'CACHE_PREFIX= # optional',
       '',
     ].join('\n'),
     '.env.visible': 'APP_NAME="My Shop"\nAPP_URL=http://localhost\n',
@@ -169,22 +168,34 @@ describe('env build', () => {
     const written = dotenv.parse(await readFile(path.join(dir.path, '.env'), 'utf8'));
     expect(written.API_TOKEN).toBe(SECRETS.ssm);
     expect(written.MAILGUN_SECRET).toBe(SECRETS.ssmOther);
+    // The wait is announced; the SDK's notice about Node versions it will drop in 2027 is not.
+    expect(result.stderr).toContain('reading SSM parameters under /shop/prod');
+    expect(result.stderr).not.toContain('NodeVersionSupportWarning');
   });
 
   it('never prints a secret value: human, JSON, dry run, verbose, check, diff, explain, and refusals', async () => {
     await project({ ssm: true });
-    const runs = [
-      await reletan(['env', 'build', 'prod']),
-      await reletan(['env', 'build', 'prod', '--json']),
-      await reletan(['env', 'build', 'prod', '--dry-run', '--verbose']),
-      await reletan(['env', 'build', 'prod', '--format', 'json', '--out', 'env.json', '--json']),
-      await reletan(['env', 'check', 'prod', '--json']),
-      await reletan(['env', 'diff', 'dev', 'prod']),
-      await reletan(['env', 'diff', 'dev', 'prod', '--json']),
-      await reletan(['env', 'explain', 'prod', 'MAIL_PASSWORD', '--json']),
-      await reletan(['env', 'explain', 'prod', 'API_TOKEN']),
+    const commands = [
+      ['env', 'build', 'prod'],
+      ['env', 'build', 'prod', '--json'],
+      ['env', 'build', 'prod', '--dry-run', '--verbose'],
+      ['env', 'build', 'prod', '--format', 'json', '--out', 'env.json', '--json'],
+      ['env', 'check', 'prod', '--json'],
+      ['env', 'check', 'prod', '--format', 'eb', '--verbose'],
+      ['env', 'diff', 'dev', 'prod'],
+      ['env', 'diff', 'dev', 'prod', '--json'],
+      ['env', 'explain', 'prod', 'MAIL_PASSWORD', '--json'],
+      ['env', 'explain', 'prod', 'API_TOKEN'],
     ];
-    for (const run of runs) expect(run.exitCode).toBe(0);
+    const runs = [];
+    for (const args of commands) {
+      const run = await reletan(args);
+      expect(run.exitCode).toBe(0);
+      // Not masked: never even attempted. A successful run prints keys and layers only.
+      expect(`${run.stdout}${run.stderr}`).not.toContain('***');
+      if (args.includes('--json')) JSON.parse(run.stdout);
+      runs.push(run);
+    }
     // Refusals: a secret in a visible file too, and a secret no .env spelling can hold.
     await files({
       '.env.prod.visible': `APP_URL=https://shop.example\nSTRIPE_SECRET='${SECRETS.stageSecretFile}'\n`,
@@ -198,8 +209,36 @@ describe('env build', () => {
     );
     for (const run of runs.slice(-4)) expect(run.exitCode).toBe(1);
     for (const run of runs) expectNoSecret(run.stdout, run.stderr);
+    JSON.parse(runs.at(-3)?.stdout ?? '');
     expect(runs.at(-1)?.stderr).toContain('DB_PASSWORD: cannot be written safely as dotenv');
-  });
+  }, 60_000); // 14 runs of the bin: on a loaded 2-core machine, about 1.5 s each
+
+  it('keeps every --json output valid JSON when a secret is as short as "false" or "5"', async () => {
+    await project();
+    await files({
+      '.env.secret': 'MAIL_PASSWORD=false\nSTRIPE_SECRET=dev-stripe\n',
+      '.env.prod.secret': 'STRIPE_SECRET=5\n',
+    });
+    const runs: [string[], number, NodeJS.ProcessEnv?][] = [
+      [['env', 'build', 'prod', '--json'], 0],
+      [['env', 'build', 'prod', '--dry-run', '--json'], 0],
+      [['env', 'build', 'prod', '--format', 'eb', '--out', 'eb.json', '--json'], 0],
+      [['env', 'check', 'prod', '--json'], 0],
+      [['env', 'check', 'prod', '--format', 'shell', '--json'], 0],
+      [['env', 'diff', 'dev', 'prod', '--json'], 0],
+      [['env', 'explain', 'prod', 'MAIL_PASSWORD', '--json'], 0],
+      [['env', 'explain', 'prod', 'STRIPE_SECRET', '--json'], 0],
+      [['env', 'build', 'prod', '--json'], 1, { PROD_DB_PASSWORD: undefined }],
+      [['env', 'check', 'prod', '--json'], 1, { PROD_DB_PASSWORD: undefined }],
+    ];
+    for (const [args, exitCode, env] of runs) {
+      const result = await reletan(args, env);
+      expect(result.exitCode).toBe(exitCode);
+      expect(() => JSON.parse(result.stdout), args.join(' ')).not.toThrow();
+    }
+    const written = dotenv.parse(await readFile(path.join(dir.path, '.env'), 'utf8'));
+    expect([written.MAIL_PASSWORD, written.STRIPE_SECRET]).toEqual(['false', '5']);
+  }, 60_000); // 10 runs of the bin
 
   it('refuses a build with problems, exit 1, naming file:line and key, and writes nothing', async () => {
     await project();
@@ -225,6 +264,61 @@ describe('env build', () => {
         'reletan.config.json',
       ].sort(),
     );
+  });
+
+  it('refuses a secret file with an unquoted multi-line PEM, naming only file:line, and writes nothing', async () => {
+    await project();
+    const pem = [
+      '-----BEGIN PRIVATE KEY-----',
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7',
+      'VGhpcyBpcyBub3QgYSByZWFsIGtleSBidXQgbG9va3MgbGlrZQ==',
+      '-----END PRIVATE KEY-----',
+    ];
+    await files({
+      '.env.example': `${await readFile(path.join(dir.path, '.env.example'), 'utf8')}PRIVATE_KEY=\n`,
+      '.env.prod.secret': `STRIPE_SECRET="${SECRETS.stageSecretFile}"\nPRIVATE_KEY=${pem.join('\n')}\n`,
+    });
+    for (const args of [
+      ['env', 'build', 'prod'],
+      ['env', 'build', 'prod', '--json'],
+      ['env', 'check', 'prod'],
+    ]) {
+      const result = await reletan(args);
+      expect(result.exitCode).toBe(1);
+      const output = `${result.stdout}${result.stderr}`;
+      expect(output).toContain('.env.prod.secret:3: not a KEY=VALUE line');
+      expect(output).toContain('.env.prod.secret:5: not a KEY=VALUE line');
+      for (const line of pem.slice(1, 3)) expect(output).not.toContain(line);
+      expect(output).not.toContain('VGhpcyBpcyBub3Q');
+      expectNoSecret(result.stdout, result.stderr);
+    }
+    await expect(stat(path.join(dir.path, '.env'))).rejects.toThrow();
+  });
+
+  it('never shows a line of a secret file that only reads as a key (a token alone on a line), nor its length', async () => {
+    await project();
+    const token = 'c2VjcmV0dG9rZW4xMjM0NTY';
+    await files({
+      '.env.secret': `MAIL_PASSWORD='${SECRETS.secretFile}'\nSTRIPE_SECRET=dev-stripe\n${token}=\n`,
+    });
+    const build = await reletan(['env', 'build', 'prod']);
+    expect(build.exitCode).toBe(0);
+    expect(build.stdout).toMatch(/^ {2}\*\*\* {12}\.env\.secret:3 +secret$/m);
+    expect(build.stdout).toMatch(/^ {2}APP_NAME {7}\.env\.visible:1$/m);
+    expect(build.stderr).toContain('warning .env.secret:3: the key on this line is not in .env.example');
+    const others = [
+      await reletan(['env', 'build', 'prod', '--dry-run', '--json']),
+      await reletan(['env', 'check', 'prod', '--json']),
+      await reletan(['env', 'check', 'prod', '--strict']),
+      await reletan(['env', 'diff', 'dev', 'prod', '--json']),
+      await reletan(['env', 'diff', 'dev', 'prod']),
+    ];
+    for (const run of [build, ...others]) {
+      expect(`${run.stdout}${run.stderr}`).not.toContain(token);
+      expectNoSecret(run.stdout, run.stderr);
+    }
+    // It is still written: the file says what the layers say.
+    expect(dotenv.parse(await readFile(path.join(dir.path, '.env'), 'utf8'))[token]).toBe('');
   });
 
   it('refuses a value that cannot be written safely, naming the key, and writes nothing', async () => {
@@ -273,6 +367,14 @@ describe('env build', () => {
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain('--format json needs --out FILE');
     expect((await reletan(['env', 'build', 'prod', '--format', 'yaml'])).exitCode).toBe(2);
+  });
+
+  it('refuses --format without --out before reading any layer (no SSM request)', async () => {
+    await project({ ssm: true });
+    const result = await reletan(['env', 'build', 'prod', '--format', 'shell']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--format shell needs --out FILE');
+    expect(ssmRequests).toEqual([]);
   });
 
   it('refuses eb output above 4096 bytes, exit 1, writing nothing', async () => {
@@ -412,6 +514,73 @@ describe('env check', () => {
   });
 });
 
+describe('env check --format', () => {
+  it('checks the format the build will write: a multi-line JSON secret is fine as json, not as dotenv', async () => {
+    await project();
+    const document = JSON.stringify({ type: 'service_account', note: "it's" }, null, 2);
+    const env = { PROD_DB_PASSWORD: document };
+    const dotenvCheck = await reletan(['env', 'check', 'prod'], env);
+    expect(dotenvCheck.exitCode).toBe(1);
+    expect(dotenvCheck.stdout).toContain('error DB_PASSWORD cannot be written to a .env safely');
+    const jsonCheck = await reletan(['env', 'check', 'prod', '--format', 'json', '--json'], env);
+    expect(jsonCheck.exitCode).toBe(0);
+    expect(JSON.parse(jsonCheck.stdout)).toMatchObject({ ok: true, format: 'json', errors: 0 });
+    expect(
+      (await reletan(['env', 'build', 'prod', '--format', 'json', '--out', 'env.json'], env)).exitCode,
+    ).toBe(0);
+  });
+
+  it("eb: checks Elastic Beanstalk's 4096-byte total and 256-character values, at file:line", async () => {
+    await project();
+    const big = Array.from({ length: 20 }, (_, index) => `BIG_${index}=${'x'.repeat(240)}`).join('\n');
+    await files({ '.env.prod.visible': `APP_URL=https://shop.example\n${big}\nLONG=${'y'.repeat(257)}\n` });
+    expect((await reletan(['env', 'check', 'prod'])).exitCode).toBe(0);
+    const result = await reletan(['env', 'check', 'prod', '--format', 'eb']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(
+      'error .env.prod.visible:22: LONG cannot be written safely as eb: the value has 257 characters; Elastic Beanstalk allows 256',
+    );
+    expect(result.stdout).toMatch(
+      /^error the environment properties take \d+ bytes as key=value strings; Elastic Beanstalk allows 4096 \(largest: /m,
+    );
+  });
+});
+
+describe('the example file', () => {
+  it('needs an optional key set (possibly empty), and refuses a line dotenv would skip', async () => {
+    await project();
+    const example = await readFile(path.join(dir.path, '.env.example'), 'utf8');
+    await files({ '.env.example': `${example}SENTRY_DSN= # optional\nMAIL HOST=\n` });
+    const result = await reletan(['env', 'check', 'prod', '--json']);
+    expect(result.exitCode).toBe(1);
+    expect(
+      JSON.parse(result.stdout).problems.map((problem: { code: string; line: number }) => [
+        problem.code,
+        problem.line,
+      ]),
+    ).toEqual([
+      ['ENV_SCHEMA_MISSING_KEY', 6],
+      ['ENV_LINE_IGNORED', 7],
+    ]);
+    await files({
+      '.env.example': `${example}SENTRY_DSN= # optional\n`,
+      '.env.visible': 'APP_NAME="My Shop"\nAPP_URL=http://localhost\nSENTRY_DSN=\n',
+    });
+    expect((await reletan(['env', 'check', 'prod'])).exitCode).toBe(0);
+  });
+
+  it("of reletan init passes env check once the app's values are set, in a stage without a cache", async () => {
+    expect((await reletan(['init', '--format', 'json'])).exitCode).toBe(0);
+    await files({
+      '.env.dev.visible': 'APP_ENV=dev\nAPP_URL=http://dev.shop.example\nDB_HOST=db\nDB_DATABASE=shop\n',
+      '.env.dev.secret': 'APP_KEY=base64:devkey\nDB_USERNAME=shop\nDB_PASSWORD=dev-db-pass\n',
+    });
+    const result = await reletan(['env', 'check', 'dev', '--strict']);
+    expect(result.stdout).toMatch(/✓ stage dev: \d+ keys, no errors$/m);
+    expect(result.exitCode).toBe(0);
+  });
+});
+
 describe('env diff', () => {
   it('shows keys only in one stage and differing values, secrets as short hashes', async () => {
     await project();
@@ -427,6 +596,43 @@ describe('env diff', () => {
     expect(result.stdout).toMatch(/^same: 2 keys$/m);
     const json = JSON.parse((await reletan(['env', 'diff', 'dev', 'prod', '--json'])).stdout);
     expect(json).toMatchObject({ a: 'dev', b: 'prod', identical: false, onlyInA: [], onlyInB: [] });
+    expect(result.stdout).toContain(
+      'secret hashes are salted for this run only: they compare within this diff, not with another run (set RELETAN_DIFF_KEY to compare across runs)',
+    );
+  });
+
+  it('with RELETAN_DIFF_KEY, gives a secret the same hash in every run, so a change shows over time', async () => {
+    await project();
+    const keyed = { RELETAN_DIFF_KEY: 'team-diff-key-kept-in-ci-secrets' };
+    const hashesOf = async (env: NodeJS.ProcessEnv) => {
+      const result = await reletan(['env', 'diff', 'dev', 'prod', '--json'], env);
+      expect(result.exitCode).toBe(0);
+      const diff = JSON.parse(result.stdout);
+      return { diff, db: diff.differing.find((entry: { key: string }) => entry.key === 'DB_PASSWORD') };
+    };
+    const first = await hashesOf(keyed);
+    const second = await hashesOf(keyed);
+    expect(first.diff.hashes).toBe('keyed');
+    expect(second.db.a.hash).toBe(first.db.a.hash);
+    expect(second.db.b.hash).toBe(first.db.b.hash);
+    // A changed secret gets another hash.
+    const changed = await hashesOf({ ...keyed, PROD_DB_PASSWORD: `${SECRETS.env}-rotated` });
+    expect(changed.db.b.hash).not.toBe(first.db.b.hash);
+    expect(changed.db.a.hash).toBe(first.db.a.hash);
+    const human = await reletan(['env', 'diff', 'dev', 'prod'], keyed);
+    expect(human.stdout).toMatch(
+      /^ {2}DB_PASSWORD +sha256:[0-9a-f]{8} → sha256:[0-9a-f]{8} +secret \(keyed hash\)$/m,
+    );
+    expect(human.stdout).not.toContain('salted for this run only');
+    expect(`${human.stdout}${human.stderr}`).not.toContain(keyed.RELETAN_DIFF_KEY);
+  });
+
+  it('refuses a RELETAN_DIFF_KEY too short to keep guesses out (exit 2)', async () => {
+    await project();
+    const result = await reletan(['env', 'diff', 'dev', 'prod'], { RELETAN_DIFF_KEY: 'short' });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('RELETAN_DIFF_KEY must be at least 16 characters');
+    expect(result.stderr).not.toContain('short');
   });
 });
 
@@ -448,9 +654,15 @@ describe('env explain', () => {
 
   it('says when no layer sets a key, and exits 2 for a key that cannot exist', async () => {
     await project();
-    const result = await reletan(['env', 'explain', 'prod', 'CACHE_PREFIX']);
-    expect(result.stdout).toContain('CACHE_PREFIX in stage prod: no layer sets it');
+    await files({
+      '.env.example': `${await readFile(path.join(dir.path, '.env.example'), 'utf8')}SENTRY_DSN= # optional\n`,
+    });
+    const result = await reletan(['env', 'explain', 'prod', 'SENTRY_DSN']);
+    expect(result.stdout).toContain('SENTRY_DSN in stage prod: no layer sets it');
     expect(result.stdout).toMatch(/^ {2}example +\.env\.example:6 \(optional\)$/m);
+    expect(result.stdout).toContain(
+      'error .env.example:6: SENTRY_DSN is marked optional in .env.example (it may be empty but must be set) but no layer sets it',
+    );
     expect((await reletan(['env', 'explain', 'prod', 'not-a-key'])).exitCode).toBe(2);
   });
 });

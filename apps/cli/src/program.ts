@@ -57,8 +57,18 @@ export function createProgram(): Command {
     );
   env
     .command('check')
-    .description("check a stage's layers against the example file and lint them; exit 1 on errors")
+    .description(
+      "check a stage's layers against the example file, lint them, and check the values fit the format; exit 1 on errors",
+    )
     .argument('<stage>', 'the stage')
+    .addOption(
+      new commander.Option(
+        '--format <format>',
+        'the output format the values must fit (as env build --format)',
+      )
+        .choices(['dotenv', 'json', 'shell', 'eb'])
+        .default('dotenv'),
+    )
     .option('--strict', 'keys the example file does not list are errors')
     .option(
       '--release <id>',
@@ -72,7 +82,7 @@ export function createProgram(): Command {
   env
     .command('diff')
     .description(
-      'keys only in one stage, and keys whose values differ (secret values as short salted hashes)',
+      'keys only in one stage, and keys whose values differ (secret values as short hashes, keyed with RELETAN_DIFF_KEY to compare across runs)',
     )
     .argument('<stageA>', 'the first stage')
     .argument('<stageB>', 'the second stage')

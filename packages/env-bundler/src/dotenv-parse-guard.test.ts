@@ -23,3 +23,18 @@ describe('when the installed dotenv reads a file differently', () => {
     expect(JSON.stringify(error) + (error as Error).message).not.toContain('s3cr3t-value');
   });
 });
+
+describe('when the file holds secrets', () => {
+  it('names only the file and how many keys differ (a key of a secret file may be secret text)', () => {
+    let error: unknown;
+    try {
+      parseDotenv('A=s3cr3t-value\n', '.env.secret', { secret: true });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as Error).message).toBe(
+      ".env.secret: reletan's reading of 2 keys (names not shown: the file holds secrets) differs from the installed dotenv's",
+    );
+    expect((error as { input: unknown }).input).toEqual({ file: '.env.secret' });
+  });
+});

@@ -48,6 +48,18 @@ describe('reading a .env file as dotenv does', () => {
     ]);
   });
 
+  it('gives an entry only the comment on the line its value ends on, never a later comment line', () => {
+    const { entries } = scanDotenv(
+      'A=\n# optional\nB=\n\n# Optional: mail settings\nC=""\n  # optional\nD="x\ny" # optional\n',
+    );
+    expect(entries.map((entry) => [entry.key, entry.comment])).toEqual([
+      ['A', undefined],
+      ['B', undefined],
+      ['C', undefined],
+      ['D', '# optional'],
+    ]);
+  });
+
   it('lists the lines dotenv silently skips', () => {
     expect(scanDotenv('A=1\nthis is not an entry\n# comment\n\n=value\nB=2\n').ignoredLines).toEqual([2, 5]);
   });

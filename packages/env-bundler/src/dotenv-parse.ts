@@ -7,7 +7,7 @@ export interface DotenvEntry {
   value: string;
   /** 1-based line of the key. */
   line: number;
-  /** The `# ...` comment on the entry's last line, if any (`KEY= # optional`). */
+  /** The `# ...` comment starting on the line the entry's value ends on, if any (`KEY= # optional`). */
   comment?: string;
 }
 
@@ -70,7 +70,13 @@ export function scanDotenv(text: string): ParsedDotenv {
   for (let match = pattern.exec(normalized); match; match = pattern.exec(normalized)) {
     const key = match[1] ?? '';
     const keyStart = match.indices?.[1]?.[0] ?? match.index;
-    const comment = match[3];
+    const commentStart = match.indices?.[3]?.[0];
+    // dotenv's trailing `\s*` also crosses line ends, so the match can end in a comment on a later line
+    // (`A=` then `# optional` below it): that comment belongs to no entry.
+    const comment =
+      commentStart === undefined || /\n\s*$/.test(normalized.slice(match.index, commentStart))
+        ? undefined
+        : match[3];
     entries.push({
       key,
       value: cleanValue(match[2] ?? ''),
@@ -105,19 +111,23 @@ export function entriesToObject(entries: readonly DotenvEntry[]): Record<string,
 
 /**
  * {@link scanDotenv}, checked against `dotenv.parse` on the same text: if a future dotenv reads the file
- * differently, we stop rather than build from a different reading. The error names keys, never values.
+ * differently, we stop rather than build from a different reading. The error names keys, never values;
+ * with `secret` it names only the file (a "key" read from a secret file may be secret text).
  */
-export function parseDotenv(text: string, file: string): ParsedDotenv {
+export function parseDotenv(text: string, file: string, options: { secret?: boolean } = {}): ParsedDotenv {
   const parsed = scanDotenv(text);
   const ours = entriesToObject(parsed.entries);
   const theirs = dotenv.parse(text);
   const keys = new Set([...Object.keys(ours), ...Object.keys(theirs)]);
   const differing = [...keys].filter((key) => ours[key] !== theirs[key]);
   if (differing.length > 0) {
+    const what = options.secret
+      ? `${differing.length} key${differing.length === 1 ? '' : 's'} (names not shown: the file holds secrets)`
+      : differing.join(', ');
     throw new ReletanError({
       code: 'ENV_PARSER_MISMATCH',
-      message: `${file}: reletan's reading of ${differing.join(', ')} differs from the installed dotenv's`,
-      input: { file, key: differing[0] ?? '' },
+      message: `${file}: reletan's reading of ${what} differs from the installed dotenv's`,
+      input: { file, ...(options.secret ? {} : { key: differing[0] ?? '' }) },
       hint: 'this is a bug in reletan (a dotenv release changed its parser?); report it with the dotenv version',
     });
   }

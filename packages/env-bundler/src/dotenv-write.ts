@@ -1,5 +1,11 @@
 import dotenv from 'dotenv';
-import { dependsOnEnvironment, parsePhpDotenv } from './phpdotenv-parse.js';
+import {
+  dependsOnEnvironment,
+  looksLikeMultilineStart,
+  PHP_VARIABLE,
+  parsePhpDotenv,
+} from './phpdotenv-parse.js';
+import { invalidValueProblem } from './values.js';
 
 /** How a value is written in a .env file. */
 export type DotenvQuoting = 'none' | 'single' | 'double';
@@ -26,8 +32,6 @@ export const DOTENV_GUARD_LINE =
 
 // Characters both parsers read literally outside quotes (no space, #, $ or quotes).
 const BARE = /^[A-Za-z0-9_\-.,:/@%+=~^!?*&()[\]{}<>|;\\]*$/;
-const LONE_SURROGATE = /\p{Surrogate}/u;
-const PHP_VARIABLE = /\$\{[a-zA-Z0-9_.]+\}/;
 
 /**
  * The candidate spellings of a value, most readable first. Each is built so that the closing quote ends
@@ -77,6 +81,11 @@ function explainUnwritable(value: string): string {
   const traits: string[] = [];
   if (value.includes("'")) traits.push('a single quote');
   if (/[\n\r]/.test(value)) traits.push('a line break');
+  else if (!value.includes("'") && looksLikeMultilineStart(`K='${value}'`)) {
+    traits.push(
+      '=" and no second double quote, which phpdotenv takes for the start of a multi-line value even inside single quotes',
+    );
+  }
   const noDouble: string[] = [];
   if (value.includes('"')) noDouble.push('a double quote');
   if (value.includes('\\')) noDouble.push('a backslash');
@@ -93,9 +102,8 @@ function explainUnwritable(value: string): string {
  * is none. Every candidate is parsed by both before it is chosen.
  */
 export function encodeDotenvValue(key: string, value: string): EncodedValue {
-  if (value.includes('\0'))
-    return { problem: 'the value contains a NUL character, which no environment variable can hold' };
-  if (LONE_SURROGATE.test(value)) return { problem: 'the value is not valid Unicode (a lone surrogate)' };
+  const invalid = invalidValueProblem(value);
+  if (invalid) return { problem: invalid };
   for (const candidate of candidates(value)) {
     if (readsBack(key, candidate.text, value)) return candidate;
   }

@@ -8,6 +8,7 @@ export {
   describeSource,
   type EnvSource,
   type LayerKind,
+  type LayerStatus,
   type LayerSummary,
 } from './layers.js';
 export type { KeyProvenance } from './merge.js';
@@ -19,10 +20,10 @@ export {
   ENV_FORMATS,
   type EnvFormat,
   type EnvValues,
+  formatProblems,
   type RenderEnvOptions,
   type RenderedEnv,
   renderEnv,
-  unwritableDotenvProblems,
 } from './render.js';
 export {
   assertBuildable,

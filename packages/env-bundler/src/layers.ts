@@ -23,6 +23,9 @@ export interface EnvSource {
   parameter?: string;
 }
 
+/** Whether a layer was read; see {@link LoadedLayer.status}. */
+export type LayerStatus = 'read' | 'missing' | 'broken';
+
 /** One key as one layer defines it. */
 export interface LayerEntry {
   key: string;
@@ -35,8 +38,11 @@ export interface LoadedLayer {
   name: string;
   kind: LayerKind;
   secret: boolean;
-  /** `missing`: an optional file that does not exist (fine). */
-  status: 'read' | 'missing';
+  /**
+   * `missing`: an optional file that does not exist (fine). `broken`: a secret file with lines dotenv
+   * cannot read (an unquoted multi-line value?): none of its entries are used, each such line is an error.
+   */
+  status: LayerStatus;
   file?: string;
   entries: LayerEntry[];
   problems: EnvProblem[];
@@ -47,7 +53,7 @@ export interface LayerSummary {
   name: string;
   kind: LayerKind;
   secret: boolean;
-  status: 'read' | 'missing';
+  status: LayerStatus;
   file?: string;
   keys: number;
 }
@@ -59,6 +65,12 @@ export interface ComputedLayer {
   values: Readonly<Record<string, string>>;
   /** Register the values as secrets and treat the keys as secret. @default false */
   secret?: boolean;
+}
+
+/** A problem's `file` and `line` from a source (nothing for layers that are not files). */
+export function sourceLocation(source: EnvSource | undefined): Pick<EnvProblem, 'file' | 'line'> {
+  if (!source?.file) return {};
+  return { file: source.file, ...(source.line ? { line: source.line } : {}) };
 }
 
 /** How a source reads in output: `.env.visible:3`, `env PROD_DB_PASSWORD`, `ssm /shop/prod/DB_PASSWORD`. */

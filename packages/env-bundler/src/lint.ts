@@ -1,4 +1,4 @@
-import type { LayerEntry } from './layers.js';
+import { type LayerEntry, sourceLocation } from './layers.js';
 import type { EnvProblem } from './problems.js';
 
 // The key names the issue tracker's rule lists: *PASSWORD*, *SECRET*, *TOKEN*, *_KEY (and PASSWD).
@@ -50,8 +50,7 @@ export function lintVisibleEntry(entry: LayerEntry): EnvProblem[] {
       severity: 'warning',
       code: 'ENV_LOOKS_SECRET',
       key: entry.key,
-      ...(entry.source.file ? { file: entry.source.file } : {}),
-      ...(entry.source.line ? { line: entry.source.line } : {}),
+      ...sourceLocation(entry.source),
       message: `${entry.key} is in a committed file but ${reasons.join(' and ')}; move it to a secret layer`,
     },
   ];

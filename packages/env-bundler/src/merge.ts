@@ -1,5 +1,5 @@
 import { keyProblem } from './keys.js';
-import { describeSource, type EnvSource, type LoadedLayer } from './layers.js';
+import { describeSource, type EnvSource, type LoadedLayer, sourceLocation } from './layers.js';
 import type { EnvProblem } from './problems.js';
 
 /** Where a merged key came from, and every earlier definition it replaced. */
@@ -19,10 +19,6 @@ export interface MergedEnv {
   problems: EnvProblem[];
 }
 
-function at(source: EnvSource): Pick<EnvProblem, 'file' | 'line'> {
-  return { ...(source.file ? { file: source.file } : {}), ...(source.line ? { line: source.line } : {}) };
-}
-
 function invalidKeyProblem(key: string, source: EnvSource, reason: string): EnvProblem {
   if (source.kind === 'ssm') {
     return {
@@ -32,12 +28,21 @@ function invalidKeyProblem(key: string, source: EnvSource, reason: string): EnvP
       message: `SSM parameter ${source.parameter ?? '?'}: its key would be its last segment "${key}", which is ${reason}; rename the parameter`,
     };
   }
+  if (source.kind === 'secret-file') {
+    // Text of a secret file that is no valid key may well be a secret: named by its line only.
+    return {
+      severity: 'error',
+      code: 'ENV_INVALID_KEY',
+      message: `the key on this line is ${reason}; its name is not shown (the file holds secrets)`,
+      ...sourceLocation(source),
+    };
+  }
   return {
     severity: 'error',
     code: 'ENV_INVALID_KEY',
     key,
     message: `"${key}" is ${reason} (${describeSource(source)})`,
-    ...at(source),
+    ...sourceLocation(source),
   };
 }
 
@@ -55,7 +60,7 @@ function duplicateProblem(key: string, first: EnvSource, second: EnvSource): Env
     code: 'ENV_DUPLICATE_KEY',
     key,
     message: `${key} is defined twice in ${second.file ?? second.layer}: line ${first.line} and line ${second.line}`,
-    ...at(second),
+    ...sourceLocation(second),
   };
 }
 
@@ -92,7 +97,7 @@ export function mergeLayers(layers: readonly LoadedLayer[]): MergedEnv {
           code: 'ENV_COMPUTED_CONFLICT',
           key,
           message: `${key} is computed by reletan but also set by ${describeSource(previous.kind === 'computed' ? source : previous)}; remove it there`,
-          ...at(previous.kind === 'computed' ? source : previous),
+          ...sourceLocation(previous.kind === 'computed' ? source : previous),
         });
       } else if (previous.secret !== source.secret) {
         const visible = previous.secret ? source : previous;
@@ -102,7 +107,7 @@ export function mergeLayers(layers: readonly LoadedLayer[]): MergedEnv {
           code: 'ENV_VISIBLE_SECRET_CONFLICT',
           key,
           message: `${key} is in a visible layer (${describeSource(visible)}) and a secret layer (${describeSource(secret)}); keep it in one`,
-          ...at(visible),
+          ...sourceLocation(visible),
         });
       }
       // Later wins, as in dotenv. Once any definition was secret the key stays secret, so a conflicting

@@ -42,7 +42,8 @@ function looksLikeMultilineStop(line: string, started: boolean): boolean {
   return started ? quotes > 1 : quotes >= 1;
 }
 
-function looksLikeMultilineStart(line: string): boolean {
+/** Lines::looksLikeMultilineStart: phpdotenv joins the lines after this one into its value. */
+export function looksLikeMultilineStart(line: string): boolean {
   return line.includes('="') && !looksLikeMultilineStop(line, true);
 }
 
@@ -175,6 +176,10 @@ function parseEntry(raw: string): PhpDotenvEntry | string {
   return typeof value === 'string' ? value : { name, value };
 }
 
+/** A `${NAME}` reference, which phpdotenv's Resolver substitutes (also Laravel, from the real environment). */
+export const PHP_VARIABLE = /\$\{([a-zA-Z0-9_.]+)\}/;
+const PHP_VARIABLE_AT_START = new RegExp(`^${PHP_VARIABLE.source}`);
+
 /**
  * Resolver::resolve: each unescaped `$` followed by `${NAME}` is replaced by NAME's value when the
  * repository has one, from the last occurrence to the first.
@@ -186,7 +191,7 @@ export function resolvePhpValue(
   let points = [...value.chars];
   for (const index of [...value.vars].sort((a, b) => b - a)) {
     const rest = points.slice(index).join('');
-    const match = /^\$\{([a-zA-Z0-9_.]+)\}/.exec(rest);
+    const match = PHP_VARIABLE_AT_START.exec(rest);
     if (!match) continue;
     const replacement = lookup(match[1] ?? '');
     if (replacement === null || replacement === undefined) continue;
@@ -228,5 +233,5 @@ export function parsePhpDotenv(content: string): PhpDotenvResult {
  */
 export function dependsOnEnvironment(value: { chars: string; vars: number[] }): boolean {
   const points = [...value.chars];
-  return value.vars.some((index) => /^\$\{[a-zA-Z0-9_.]+\}/.test(points.slice(index).join('')));
+  return value.vars.some((index) => PHP_VARIABLE_AT_START.test(points.slice(index).join('')));
 }

@@ -14,7 +14,9 @@ export type EnvProblemCode =
   | 'ENV_SCHEMA_EMPTY_VALUE'
   | 'ENV_SCHEMA_EXTRA_KEY'
   | 'ENV_LOOKS_SECRET'
-  | 'ENV_VALUE_UNWRITABLE';
+  | 'ENV_VALUE_UNWRITABLE'
+  | 'ENV_EB_TOO_LARGE'
+  | 'ENV_EB_VALUE_CHARACTERS';
 
 /**
  * One thing wrong (or suspicious) with a stage's env layers. Messages name files, lines, keys and

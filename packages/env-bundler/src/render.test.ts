@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { trickyValue, unicodeValue } from '../test/arbitraries.js';
 import { phpDotenvParse } from '../test/phpdotenv-oracle.js';
 import { encodeDotenvValue } from './dotenv-write.js';
-import { EB_ENVIRONMENT_NAMESPACE, renderEnv } from './render.js';
+import { EB_ENVIRONMENT_NAMESPACE, formatProblems, renderEnv } from './render.js';
 
 /** Renders values as dotenv and reads the file back with dotenv and the real phpdotenv. */
 async function roundTrip(values: Record<string, string>) {
@@ -117,6 +117,20 @@ describe('writing a .env that dotenv and phpdotenv read back exactly', () => {
     expect(result.php).toEqual({ ok: true, values: Object.entries(values) });
   });
 
+  it('says why a value with =" and no second double quote is refused (phpdotenv reads a multi-line start)', () => {
+    for (const value of ['a="b', '--opt="x y', 'a="b\\"c']) {
+      const encoded = encodeDotenvValue('A', value);
+      expect(encoded).toEqual({
+        problem: expect.stringMatching(
+          /^the value has =" and no second double quote, which phpdotenv takes for the start of a multi-line value even inside single quotes \(so it cannot be single-quoted\) and a double quote( and a backslash)? \(so it cannot be double-quoted\)/,
+        ),
+      });
+    }
+    // With a second double quote, phpdotenv reads the line as one: single quotes work.
+    expect(encodeDotenvValue('A', 'a="b"')).toMatchObject({ quoting: 'single' });
+    expect(encodeDotenvValue('A', 'k="v" w="')).toMatchObject({ quoting: 'single' });
+  });
+
   it('names every refused key at once', () => {
     const error = caught(() => renderEnv({ A: 'x"\n', B: 'fine', C: "'\\" }));
     expect((error as { details: string[] }).details.map((line) => line.split(':')[0])).toEqual(['A', 'C']);
@@ -217,5 +231,64 @@ describe('the other formats', () => {
     const error = caught(() => renderEnv({ BAD: 'a\0b' }, { format }));
     expect(isReletanError(error) && error.code).toBe('ENV_VALUE_UNWRITABLE');
     expect((error as Error).message).toMatch(/^BAD: /);
+  });
+});
+
+describe('what a format cannot hold, as problems (env check)', () => {
+  const provenance = (keys: string[]) =>
+    Object.fromEntries(
+      keys.map((key, index) => [
+        key,
+        {
+          key,
+          secret: true,
+          source: {
+            layer: '.env.secret',
+            kind: 'secret-file' as const,
+            secret: true,
+            file: '.env.secret',
+            line: index + 1,
+          },
+          overrode: [],
+        },
+      ]),
+    );
+
+  it('finds what renderEnv would refuse, at the line that set each value, without throwing', () => {
+    const values = { A: 'plain', JSON_DOC: '{\n  "user": "it\'s me"\n}', N: 'a\0b' };
+    const problems = formatProblems(values, provenance(Object.keys(values)), 'dotenv');
+    expect(problems.map((problem) => [problem.code, problem.key, problem.file, problem.line])).toEqual([
+      ['ENV_VALUE_UNWRITABLE', 'JSON_DOC', '.env.secret', 2],
+      ['ENV_VALUE_UNWRITABLE', 'N', '.env.secret', 3],
+    ]);
+    expect(problems[0]?.message).toMatch(/^JSON_DOC cannot be written to a \.env safely: /);
+    // The multi-line JSON document that dotenv cannot hold is fine as json (and as shell).
+    expect(
+      formatProblems({ A: 'plain', JSON_DOC: values.JSON_DOC }, provenance(['A', 'JSON_DOC']), 'json'),
+    ).toEqual([]);
+    expect(formatProblems({ JSON_DOC: values.JSON_DOC }, provenance(['JSON_DOC']), 'shell')).toEqual([]);
+  });
+
+  it("eb: checks Elastic Beanstalk's 4096-byte total and 128/256-character limits, and warns by key", () => {
+    const big = Object.fromEntries(
+      Array.from({ length: 20 }, (_, index) => [`BIG_${index}`, 'x'.repeat(240)]),
+    );
+    const values = { ...big, LONG: 'y'.repeat(257), [`K${'k'.repeat(128)}`]: '1', ODD: 'a;b' };
+    const problems = formatProblems(values, provenance(Object.keys(values)), 'eb');
+    expect(problems.map((problem) => [problem.severity, problem.code, problem.key])).toEqual([
+      ['error', 'ENV_VALUE_UNWRITABLE', 'LONG'],
+      ['error', 'ENV_VALUE_UNWRITABLE', `K${'k'.repeat(128)}`],
+      ['error', 'ENV_EB_TOO_LARGE', undefined],
+      ['warning', 'ENV_EB_VALUE_CHARACTERS', 'ODD'],
+    ]);
+    expect(problems[0]).toMatchObject({ file: '.env.secret', line: 21 });
+    expect(problems[2]?.message).toMatch(
+      /^the environment properties take \d+ bytes as key=value strings; Elastic Beanstalk allows 4096 \(largest: /,
+    );
+    // Exactly what renderEnv refuses.
+    expect(() => renderEnv(values, { format: 'eb' })).toThrow(/2 values cannot be written safely as eb/);
+    expect(formatProblems(big, provenance(Object.keys(big)), 'eb').map((problem) => problem.code)).toEqual([
+      'ENV_EB_TOO_LARGE',
+    ]);
   });
 });

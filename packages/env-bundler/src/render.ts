@@ -1,9 +1,11 @@
 import { ReletanError } from '@reletan/core';
 import dotenv from 'dotenv';
 import { DOTENV_GUARD_LINE, encodeDotenvValue } from './dotenv-write.js';
+import { sourceLocation } from './layers.js';
 import type { KeyProvenance } from './merge.js';
 import { parsePhpDotenv } from './phpdotenv-parse.js';
 import type { EnvProblem } from './problems.js';
+import { invalidValueProblem } from './values.js';
 
 /** The output formats of `reletan env build`. */
 export const ENV_FORMATS = ['dotenv', 'json', 'shell', 'eb'] as const;
@@ -22,7 +24,6 @@ export const EB_LIMITS = { totalBytes: 4096, keyCharacters: 128, valueCharacters
 
 // The characters the same page lists for values; others are warned about, not refused.
 const EB_DOCUMENTED_VALUE = /^[\p{L}\p{N}\s_.:/=+\\\-@'"]*$/u;
-const LONE_SURROGATE = /\p{Surrogate}/u;
 
 export interface RenderEnvOptions {
   /** @default 'dotenv' */
@@ -62,17 +63,28 @@ function header(stage: string | undefined): string {
   return `# Built by reletan env build${stage ? ` for stage ${stage}` : ''}. Do not edit or commit: rebuild it.\n`;
 }
 
-function renderDotenv(values: EnvValues, stage: string | undefined): string {
-  const problems: { key: string; problem: string }[] = [];
+/** A format's output, and what keeps it from being written (found, not thrown). */
+interface Layout {
+  content: string;
+  /** Values the format cannot hold, by key. */
+  unwritable: { key: string; problem: string }[];
+  /** Set when the whole output is above Elastic Beanstalk's limit. */
+  tooLarge?: { total: number; largest: string[] };
+  /** Things the target may not accept, by key. */
+  warnings: { key: string; message: string }[];
+}
+
+function layoutDotenv(values: EnvValues, stage: string | undefined): Layout {
+  const unwritable: Layout['unwritable'] = [];
   let content = header(stage);
   for (const [key, value] of Object.entries(values)) {
+    // encodeDotenvValue also refuses what no environment variable can hold (NUL, lone surrogates).
     const encoded = encodeDotenvValue(key, value);
-    if ('problem' in encoded) problems.push({ key, problem: encoded.problem });
+    if ('problem' in encoded) unwritable.push({ key, problem: encoded.problem });
     else content += `${key}=${encoded.text}\n${encoded.guard ? `${DOTENV_GUARD_LINE}\n` : ''}`;
   }
-  if (problems.length) throw unwritable('dotenv', problems);
-  assertReadsBack(content, values);
-  return content;
+  if (unwritable.length === 0) assertReadsBack(content, values);
+  return { content, unwritable, warnings: [] };
 }
 
 /**
@@ -105,18 +117,28 @@ function assertReadsBack(content: string, values: EnvValues): void {
   }
 }
 
+/** Values no format can hold, by key: checked by every format but dotenv, whose encoder checks them. */
+function invalidValues(values: EnvValues): Layout['unwritable'] {
+  const invalid: Layout['unwritable'] = [];
+  for (const [key, value] of Object.entries(values)) {
+    const problem = invalidValueProblem(value);
+    if (problem) invalid.push({ key, problem });
+  }
+  return invalid;
+}
+
 /** POSIX sh single quotes hold anything but NUL; a `'` is closed, escaped and reopened. */
-function renderShell(values: EnvValues, stage: string | undefined): string {
+function layoutShell(values: EnvValues, stage: string | undefined): Layout {
   let content = `${header(stage)}# Load it with ". ./FILE" in sh: every line exports its variable.\n`;
   for (const [key, value] of Object.entries(values)) {
     content += `export ${key}='${value.replaceAll("'", `'\\''`)}'\n`;
   }
-  return content;
+  return { content, unwritable: invalidValues(values), warnings: [] };
 }
 
-function renderEb(values: EnvValues): { content: string; warnings: string[] } {
-  const problems: { key: string; problem: string }[] = [];
-  const warnings: string[] = [];
+function layoutEb(values: EnvValues): Layout {
+  const unwritable = invalidValues(values);
+  const warnings: Layout['warnings'] = [];
   let total = 0;
   const sizes: [string, number][] = [];
   for (const [key, value] of Object.entries(values)) {
@@ -124,40 +146,58 @@ function renderEb(values: EnvValues): { content: string; warnings: string[] } {
     total += bytes;
     sizes.push([key, bytes]);
     if (key.length > EB_LIMITS.keyCharacters) {
-      problems.push({ key, problem: `the key is longer than ${EB_LIMITS.keyCharacters} characters` });
+      unwritable.push({ key, problem: `the key is longer than ${EB_LIMITS.keyCharacters} characters` });
     }
     const characters = [...value].length;
     if (characters > EB_LIMITS.valueCharacters) {
-      problems.push({
+      unwritable.push({
         key,
         problem: `the value has ${characters} characters; Elastic Beanstalk allows ${EB_LIMITS.valueCharacters}`,
       });
     }
     if (!EB_DOCUMENTED_VALUE.test(value)) {
-      warnings.push(
-        `${key}: the value has characters outside the ones Elastic Beanstalk documents for values (letters, digits, white space and _ . : / = + \\ - @ ' ")`,
-      );
+      warnings.push({
+        key,
+        message: `the value has characters outside the ones Elastic Beanstalk documents for values (letters, digits, white space and _ . : / = + \\ - @ ' ")`,
+      });
     }
-  }
-  if (problems.length) throw unwritable('eb', problems);
-  if (total > EB_LIMITS.totalBytes) {
-    const largest = sizes
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 5)
-      .map(([key, bytes]) => `${key} (${bytes} bytes)`);
-    throw new ReletanError({
-      code: 'ENV_EB_TOO_LARGE',
-      message: `the environment properties take ${total} bytes as key=value strings; Elastic Beanstalk allows ${EB_LIMITS.totalBytes}`,
-      details: [`largest: ${largest.join(', ')}`],
-      hint: 'ship the values in the source bundle as a .env file (--format dotenv) instead; nothing was written',
-    });
   }
   const settings = Object.entries(values).map(([key, value]) => ({
     Namespace: EB_ENVIRONMENT_NAMESPACE,
     OptionName: key,
     Value: value,
   }));
-  return { content: `${JSON.stringify(settings, null, 2)}\n`, warnings };
+  const largest = sizes
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([key, bytes]) => `${key} (${bytes} bytes)`);
+  return {
+    content: `${JSON.stringify(settings, null, 2)}\n`,
+    unwritable,
+    ...(total > EB_LIMITS.totalBytes ? { tooLarge: { total, largest } } : {}),
+    warnings,
+  };
+}
+
+function layout(values: EnvValues, format: EnvFormat, stage: string | undefined): Layout {
+  switch (format) {
+    case 'dotenv':
+      return layoutDotenv(values, stage);
+    case 'json':
+      return {
+        content: `${JSON.stringify(values, null, 2)}\n`,
+        unwritable: invalidValues(values),
+        warnings: [],
+      };
+    case 'shell':
+      return layoutShell(values, stage);
+    case 'eb':
+      return layoutEb(values);
+  }
+}
+
+function tooLargeMessage(tooLarge: NonNullable<Layout['tooLarge']>): string {
+  return `the environment properties take ${tooLarge.total} bytes as key=value strings; Elastic Beanstalk allows ${EB_LIMITS.totalBytes}`;
 }
 
 /**
@@ -171,47 +211,65 @@ function renderEb(values: EnvValues): { content: string; warnings: string[] } {
  */
 export function renderEnv(values: EnvValues, options: RenderEnvOptions = {}): RenderedEnv {
   const format = options.format ?? 'dotenv';
-  const invalid = Object.entries(values)
-    .filter(([, value]) => value.includes('\0') || LONE_SURROGATE.test(value))
-    .map(([key, value]) => ({
-      key,
-      problem: value.includes('\0')
-        ? 'the value contains a NUL character, which no environment variable can hold'
-        : 'the value is not valid Unicode (a lone surrogate)',
-    }));
-  if (invalid.length) throw unwritable(format, invalid);
-  switch (format) {
-    case 'dotenv':
-      return { format, content: renderDotenv(values, options.stage), warnings: [] };
-    case 'json':
-      return { format, content: `${JSON.stringify(values, null, 2)}\n`, warnings: [] };
-    case 'shell':
-      return { format, content: renderShell(values, options.stage), warnings: [] };
-    case 'eb':
-      return { format, ...renderEb(values) };
+  const laid = layout(values, format, options.stage);
+  if (laid.unwritable.length) throw unwritable(format, laid.unwritable);
+  if (laid.tooLarge) {
+    throw new ReletanError({
+      code: 'ENV_EB_TOO_LARGE',
+      message: tooLargeMessage(laid.tooLarge),
+      details: [`largest: ${laid.tooLarge.largest.join(', ')}`],
+      hint: 'ship the values in the source bundle as a .env file (--format dotenv) instead; nothing was written',
+    });
   }
+  return {
+    format,
+    content: laid.content,
+    warnings: laid.warnings.map(({ key, message }) => `${key}: ${message}`),
+  };
 }
 
 /**
- * The values that no .env spelling can hold for both dotenv and phpdotenv, as problems at the place each
- * was set: what `env check` reports before a build would refuse them.
+ * What {@link renderEnv} would refuse or warn about for `format`, as problems at the place each value was
+ * set, without throwing: what `env check --format F` reports before a build would refuse. Messages name
+ * keys and limits, never values.
  */
-export function unwritableDotenvProblems(
+export function formatProblems(
   values: EnvValues,
   provenance: Readonly<Record<string, KeyProvenance>>,
+  format: EnvFormat = 'dotenv',
 ): EnvProblem[] {
-  const problems: EnvProblem[] = [];
-  for (const [key, value] of Object.entries(values)) {
-    const encoded = encodeDotenvValue(key, value);
-    if (!('problem' in encoded)) continue;
-    const source = provenance[key]?.source;
-    problems.push({
-      severity: 'error',
-      code: 'ENV_VALUE_UNWRITABLE',
-      key,
-      ...(source?.file ? { file: source.file, ...(source.line ? { line: source.line } : {}) } : {}),
-      message: `${key} cannot be written to a .env safely: ${encoded.problem}`,
-    });
-  }
-  return problems;
+  const laid = layout(values, format, undefined);
+  const where = (key: string) => sourceLocation(provenance[key]?.source);
+  return [
+    ...laid.unwritable.map(
+      ({ key, problem }): EnvProblem => ({
+        severity: 'error',
+        code: 'ENV_VALUE_UNWRITABLE',
+        key,
+        ...where(key),
+        message:
+          format === 'dotenv'
+            ? `${key} cannot be written to a .env safely: ${problem}`
+            : `${key} cannot be written safely as ${format}: ${problem}`,
+      }),
+    ),
+    ...(laid.tooLarge
+      ? [
+          {
+            severity: 'error',
+            code: 'ENV_EB_TOO_LARGE',
+            message: `${tooLargeMessage(laid.tooLarge)} (largest: ${laid.tooLarge.largest.join(', ')})`,
+          } satisfies EnvProblem,
+        ]
+      : []),
+    ...laid.warnings.map(
+      ({ key, message }): EnvProblem => ({
+        severity: 'warning',
+        code: 'ENV_EB_VALUE_CHARACTERS',
+        key,
+        ...where(key),
+        message: `${key}: ${message}`,
+      }),
+    ),
+  ];
 }

@@ -34,9 +34,9 @@ const SECRETS = {
   ssmSecret: 'ssm-decrypted-t0ken',
 };
 
-const ssmReader: SsmReader = async (where) => [
-  { name: `${where}/API_TOKEN`, value: SECRETS.ssmSecret, type: 'SecureString' },
-];
+const ssmReader: SsmReader = async (where) => [{ name: `${where}/API_TOKEN`, value: SECRETS.ssmSecret }];
+
+const EXAMPLE = 'APP_NAME=\nAPP_URL=\nDB_PASSWORD=\nMAIL_PASSWORD=\nAPI_TOKEN=\nSTRIPE_SECRET=\n';
 
 /** A project using every kind of layer. */
 async function fullProject() {
@@ -45,8 +45,7 @@ async function fullProject() {
       prod: { env: { secretEnv: { DB_PASSWORD: 'PROD_DB_PASSWORD' }, ssmPath: '/shop/prod' } },
       dev: {},
     }),
-    '.env.example':
-      'APP_NAME=\nAPP_URL=\nDB_PASSWORD=\nMAIL_PASSWORD=\nAPI_TOKEN=\nSTRIPE_SECRET=\nCACHE_PREFIX= # optional\n',
+    '.env.example': EXAMPLE,
     '.env.visible': '# shared\nAPP_NAME=shop\nAPP_URL=http://localhost\n',
     '.env.prod.visible': 'APP_URL=https://shop.example\n',
     '.env.dev.visible': 'APP_URL=http://dev.shop.example\n',
@@ -65,6 +64,7 @@ const prodOptions = (extra: Partial<ResolveEnvOptions> = {}): ResolveEnvOptions 
 describe('layer order', () => {
   it('merges visible files, secret files, secretEnv, SSM and computed values, recording each source', async () => {
     await fullProject();
+    await files({ '.env.example': `${EXAMPLE}CACHE_PREFIX=\n` });
     const built = await buildEnv(
       prodOptions({
         sources: {
@@ -96,7 +96,12 @@ describe('layer order', () => {
     expect(source('DB_PASSWORD')).toBe('env PROD_DB_PASSWORD');
     expect(source('API_TOKEN')).toBe('ssm /shop/prod/API_TOKEN');
     expect(source('CACHE_PREFIX')).toBe('computed by reletan (cache-coordinator)');
-    expect(built.secretKeys.sort()).toEqual(['API_TOKEN', 'DB_PASSWORD', 'MAIL_PASSWORD', 'STRIPE_SECRET']);
+    expect(
+      Object.values(built.provenance)
+        .filter((record) => record.secret)
+        .map((record) => record.key)
+        .sort(),
+    ).toEqual(['API_TOKEN', 'DB_PASSWORD', 'MAIL_PASSWORD', 'STRIPE_SECRET']);
     expect(built.layers.map((layer) => [layer.name, layer.status, layer.keys])).toEqual([
       ['.env.visible', 'read', 2],
       ['.env.prod.visible', 'read', 1],
@@ -171,6 +176,24 @@ describe('layer order', () => {
     });
     expect(asked).toEqual(['/shop/prod/']);
   });
+
+  it('says what it waits for before reading SSM, the one slow layer', async () => {
+    await files(config({ prod: { env: { ssmPath: '/shop/prod' } }, dev: {} }));
+    const events: string[] = [];
+    const options = {
+      cwd: dir.path,
+      onProgress: (message: string) => events.push(message),
+      sources: {
+        ssm: async () => {
+          events.push('read');
+          return [];
+        },
+      },
+    };
+    await resolveEnv({ stage: 'prod', ...options });
+    await resolveEnv({ stage: 'dev', ...options });
+    expect(events).toEqual(['reading SSM parameters under /shop/prod', 'read']);
+  });
 });
 
 describe('secrets', () => {
@@ -228,6 +251,80 @@ describe('secrets', () => {
       '.env.prod.visible:1: MAIL_PASSWORD is in a visible layer (.env.prod.visible:1) and a secret layer (.env.secret:1); keep it in one (stage prod)',
     );
     expect(error.input).toEqual({ file: '.env.prod.visible', line: 1, key: 'MAIL_PASSWORD' });
+  });
+});
+
+describe('secret files that cannot be read as written', () => {
+  // An unquoted multi-line PEM: dotenv reads only its first line; a base64 line ending in "==" reads as
+  // a key named by the base64 text, with the value "=".
+  const PEM_LINES = [
+    'PRIVATE_KEY=-----BEGIN PRIVATE KEY-----',
+    'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7',
+    'Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4==',
+    '-----END PRIVATE KEY-----',
+  ];
+
+  it('refuses a secret file with an unreadable line, naming only file:line, and uses nothing from it', async () => {
+    await fullProject();
+    await files({
+      '.env.secret': `MAIL_PASSWORD=${SECRETS.fileSecret}\nSTRIPE_SECRET=old\n${PEM_LINES.join('\n')}\n`,
+    });
+    const registered: string[] = [];
+    const resolution = await resolveEnv(prodOptions({ onSecret: (value) => registered.push(value) }));
+    const errors = resolution.problems.filter((problem) => problem.severity === 'error');
+    expect(errors.map((problem) => [problem.code, problem.file, problem.line, problem.key])).toEqual([
+      ['ENV_LINE_IGNORED', '.env.secret', 4, undefined],
+      ['ENV_LINE_IGNORED', '.env.secret', 6, undefined],
+      ['ENV_SCHEMA_MISSING_KEY', '.env.example', 4, 'MAIL_PASSWORD'],
+    ]);
+    expect(resolution.layers.find((layer) => layer.name === '.env.secret')).toMatchObject({
+      status: 'broken',
+      keys: 0,
+    });
+    // Nothing from the broken file is merged, listed, or registered (a registered "=" garbles output).
+    expect(Object.keys(resolution.values)).not.toContain('Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4');
+    expect(resolution.values.PRIVATE_KEY).toBeUndefined();
+    expect(registered).not.toContain('=');
+    const printed = JSON.stringify(resolution.problems);
+    for (const line of PEM_LINES.slice(1, 3)) expect(printed).not.toContain(line);
+    expect(printed).not.toContain(SECRETS.fileSecret);
+    await expect(buildEnv(prodOptions())).rejects.toMatchObject({ code: 'ENV_INVALID' });
+  });
+
+  it('names an invalid key of a secret file by file:line only', async () => {
+    await fullProject();
+    await files({
+      '.env.prod.secret': `STRIPE_SECRET=${SECRETS.stageFileSecret}\nsk-live-4eC39HqLyjWDarjtT1zdp7dc=x\n`,
+    });
+    const problems = (await resolveEnv(prodOptions())).problems;
+    expect(problems).toEqual([
+      expect.objectContaining({ code: 'ENV_INVALID_KEY', file: '.env.prod.secret', line: 2 }),
+    ]);
+    expect(problems[0]?.key).toBeUndefined();
+    expect(JSON.stringify(problems)).not.toContain('4eC39HqLyjWDarjtT1zdp7dc');
+  });
+
+  it('treats the name of a secret-file key the example does not list as secret text', async () => {
+    await fullProject();
+    // A base64 secret alone on a line reads as a key (its text) with an empty value.
+    await files({
+      '.env.secret': `MAIL_PASSWORD=${SECRETS.fileSecret}\nSTRIPE_SECRET=old\nc2VjcmV0dG9rZW4xMjM0NTY=\n`,
+    });
+    const registered: string[] = [];
+    const resolution = await resolveEnv(prodOptions({ onSecret: (value) => registered.push(value) }));
+    expect(resolution.problems).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'ENV_SCHEMA_EXTRA_KEY',
+        file: '.env.secret',
+        line: 3,
+      }),
+    ]);
+    expect(resolution.problems[0]?.key).toBeUndefined();
+    expect(JSON.stringify(resolution.problems)).not.toContain('c2VjcmV0dG9rZW4xMjM0NTY');
+    expect(registered).toContain('c2VjcmV0dG9rZW4xMjM0NTY');
+    // Keys the example lists are names, not secrets.
+    expect(registered).not.toContain('MAIL_PASSWORD');
   });
 });
 
@@ -419,18 +516,36 @@ describe('env diff', () => {
     expect(diff.same).toEqual(['APP_NAME', 'MAIL_PASSWORD']);
   });
 
-  it('gives equal secrets equal hashes within one diff, and different hashes across diffs', async () => {
+  it('gives equal secrets equal hashes within one diff, and different secrets different hashes', async () => {
     await fullProject();
-    await files({ '.env.dev.secret': 'STRIPE_SECRET=a\n' });
+    // In dev, STRIPE_SECRET and MAIL_PASSWORD hold the same secret; both differ from prod.
+    await files({ '.env.dev.secret': 'STRIPE_SECRET=same-dev-secret\nMAIL_PASSWORD=same-dev-secret\n' });
     const dev = await resolveEnv({ stage: 'dev', cwd: dir.path });
     const prod = await resolveEnv(prodOptions());
-    const salt = Buffer.alloc(32, 1);
-    const first = diffEnv(dev, prod, { salt }).differing.find((entry) => entry.key === 'STRIPE_SECRET');
-    expect(first?.a.hash).not.toBe(first?.b.hash);
-    const swapped = diffEnv(prod, dev, { salt }).differing.find((entry) => entry.key === 'STRIPE_SECRET');
-    expect(swapped?.b.hash).toBe(first?.a.hash);
-    const unsalted = diffEnv(dev, prod).differing.find((entry) => entry.key === 'STRIPE_SECRET');
-    expect(unsalted?.a.hash).not.toBe(first?.a.hash);
+    const diff = diffEnv(dev, prod);
+    const hashes = (key: string) => diff.differing.find((entry) => entry.key === key);
+    expect(hashes('STRIPE_SECRET')?.a.hash).toMatch(/^sha256:[0-9a-f]{8}$/);
+    expect(hashes('MAIL_PASSWORD')?.a.hash).toBe(hashes('STRIPE_SECRET')?.a.hash);
+    expect(hashes('MAIL_PASSWORD')?.b.hash).not.toBe(hashes('STRIPE_SECRET')?.b.hash);
+    expect(diff.hashes).toBe('per-run');
+  });
+
+  it('gives a secret the same hash in every run with a hash key, and another hash with another key', async () => {
+    await fullProject();
+    await files({ '.env.dev.secret': 'STRIPE_SECRET=dev-stripe\n' });
+    const dev = await resolveEnv({ stage: 'dev', cwd: dir.path });
+    const prod = await resolveEnv(prodOptions());
+    const stripe = (diff: ReturnType<typeof diffEnv>) =>
+      diff.differing.find((entry) => entry.key === 'STRIPE_SECRET');
+    const hashKey = 'a-team-wide-diff-key-0123456789';
+    const first = stripe(diffEnv(dev, prod, { hashKey }));
+    const second = stripe(diffEnv(await resolveEnv(prodOptions()), dev, { hashKey }));
+    expect(second?.a.hash).toBe(first?.b.hash);
+    expect(second?.b.hash).toBe(first?.a.hash);
+    expect(diffEnv(dev, prod, { hashKey }).hashes).toBe('keyed');
+    expect(stripe(diffEnv(dev, prod, { hashKey: `${hashKey}-other` }))?.a.hash).not.toBe(first?.a.hash);
+    // Without a key, every run is salted afresh: hashes compare only within one diff.
+    expect(stripe(diffEnv(dev, prod))?.a.hash).not.toBe(stripe(diffEnv(dev, prod))?.a.hash);
   });
 });
 
@@ -452,24 +567,45 @@ describe('env explain', () => {
 
   it('says when no layer sets a key', async () => {
     await fullProject();
-    const explained = explainKey(await resolveEnv(prodOptions()), 'CACHE_PREFIX');
-    expect(explained).toMatchObject({ set: false, overrode: [], schema: { optional: true } });
+    await files({ '.env.example': `${EXAMPLE}SENTRY_DSN= # optional\n` });
+    const explained = explainKey(await resolveEnv(prodOptions()), 'SENTRY_DSN');
+    expect(explained).toMatchObject({
+      set: false,
+      overrode: [],
+      schema: { line: 7, optional: true },
+      problems: [{ code: 'ENV_SCHEMA_MISSING_KEY', file: '.env.example', line: 7 }],
+    });
   });
 });
 
 describe('writing the file', () => {
+  /** Runs `write` with umask 0, so a mode of 0600 can only come from the writer setting it. */
+  async function withoutUmask(write: () => Promise<void>) {
+    const previous = process.umask(0);
+    try {
+      await write();
+    } finally {
+      process.umask(previous);
+    }
+  }
+
   it('writes with mode 0600, replacing an existing file atomically, leaving no temporary file', async () => {
     const file = path.join(dir.path, '.env');
     await writeFile(file, 'OLD=1\n', { mode: 0o644 });
-    await writeEnvFile(file, 'NEW=1\n');
+    const before = await stat(file);
+    await withoutUmask(() => writeEnvFile(file, 'NEW=1\n'));
     expect(await readFile(file, 'utf8')).toBe('NEW=1\n');
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const after = await stat(file);
+    expect(after.mode & 0o777).toBe(0o600);
+    // A new inode: a file renamed over the old one, not the old one rewritten in place (which a reader
+    // could see half-written).
+    expect(after.ino).not.toBe(before.ino);
     expect(await readdir(dir.path)).toEqual(['.env']);
   });
 
   it('creates the directory of the output file', async () => {
     const file = path.join(dir.path, 'build', 'deploy', '.env');
-    await writeEnvFile(file, 'A=1\n');
+    await withoutUmask(() => writeEnvFile(file, 'A=1\n'));
     expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 });

@@ -7,7 +7,7 @@ import { summarizeLayer } from './layers.js';
 import { lintVisibleEntry } from './lint.js';
 import { type KeyProvenance, mergeLayers } from './merge.js';
 import { type EnvProblem, problemsError } from './problems.js';
-import { checkSchema, type EnvSchema, schemaFromDotenv } from './schema.js';
+import { checkSchema, type EnvSchema, readOnlyFromSecretFiles, schemaFromDotenv } from './schema.js';
 import { readSsmParameters, type SsmReader, ssmEntries } from './ssm.js';
 
 /** Where secret and computed values come from; each has a real default. */
@@ -35,8 +35,14 @@ export interface ResolveEnvOptions {
   sources?: EnvSources;
   /** Keys the example file does not list are errors instead of warnings. @default false */
   strict?: boolean;
-  /** Called with every value read from a secret layer, before anything else happens (pass `logger.secret`). @default none */
+  /**
+   * Called with every value read from a secret layer, before anything else happens (pass
+   * `logger.secret`); also with the name of each key read only from secret files that the example does
+   * not list (secret text on a line of its own can read as a key). @default none
+   */
   onSecret?: (value: string) => void;
+  /** Called before each slow read (the SSM path), with what is being waited for (pass `logger.progress`). @default none */
+  onProgress?: (message: string) => void;
 }
 
 /** A stage's env, merged, with where every key came from and every problem found. */
@@ -46,9 +52,8 @@ export interface EnvResolution {
   root: string;
   /** Merged values, in output order: the example's order first, then the others as first defined. */
   values: Record<string, string>;
+  /** Where each key came from; `secret` tells the keys whose value came from a secret layer. */
   provenance: Record<string, KeyProvenance>;
-  /** Keys whose value came from a secret layer. */
-  secretKeys: string[];
   layers: LayerSummary[];
   /** The example file, when there is one. */
   schema?: EnvSchema;
@@ -86,7 +91,21 @@ async function loadFileLayer(
   const text = await readOptionalFile(absolute, shown);
   if (text === undefined)
     return { name, kind, secret, status: 'missing', file: shown, entries: [], problems: [] };
-  const parsed = parseDotenv(text, shown);
+  const parsed = parseDotenv(text, shown, { secret });
+  if (secret && parsed.ignoredLines.length > 0) {
+    // A secret file dotenv reads only in part (typically an unquoted multi-line PEM: its first line
+    // becomes the value, a base64 line ending in "==" a key of its own) would build a truncated secret.
+    // Nothing from it is used or registered; its text is never shown, only its lines.
+    const problems: EnvProblem[] = parsed.ignoredLines.map((line) => ({
+      severity: 'error',
+      code: 'ENV_LINE_IGNORED',
+      file: shown,
+      line,
+      message:
+        'not a KEY=VALUE line (an unquoted multi-line value? quote it): the secret file cannot be read as written, so none of its keys are used',
+    }));
+    return { name, kind, secret, status: 'broken', file: shown, entries: [], problems };
+  }
   const entries: LayerEntry[] = parsed.entries.map((entry) => {
     if (secret) onSecret(entry.value);
     const source: EnvSource = { layer: name, kind, secret, file: shown, line: entry.line };
@@ -165,6 +184,7 @@ export async function resolveEnv(options: ResolveEnvOptions): Promise<EnvResolut
     const reader: SsmReader =
       sources.ssm ??
       ((where) => readSsmParameters(where, stage.deploy?.region ? { region: stage.deploy.region } : {}));
+    options.onProgress?.(`reading SSM parameters under ${ssmPath}`);
     const parameters = await reader(ssmPath);
     for (const parameter of parameters) onSecret(parameter.value);
     layers.push({
@@ -189,6 +209,10 @@ export async function resolveEnv(options: ResolveEnvOptions): Promise<EnvResolut
     const read = schemaFromDotenv(parseDotenv(schemaText, schemaShown), schemaShown);
     schema = read.schema;
     problems.push(...read.problems, ...checkSchema(schema, merged, { strict: options.strict ?? false }));
+    const listed = new Set(schema.keys.map((entry) => entry.key));
+    for (const record of merged.provenance.values()) {
+      if (!listed.has(record.key) && readOnlyFromSecretFiles(record)) onSecret(record.key);
+    }
   }
 
   const order = [
@@ -208,9 +232,6 @@ export async function resolveEnv(options: ResolveEnvOptions): Promise<EnvResolut
     root,
     values,
     provenance,
-    secretKeys: Object.values(provenance)
-      .filter((record) => record.secret)
-      .map((record) => record.key),
     layers: layers.map(summarizeLayer),
     ...(schema ? { schema } : {}),
     problems: sortProblems(problems),

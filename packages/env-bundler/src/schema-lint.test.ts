@@ -28,6 +28,40 @@ describe('the example file (.env.example)', () => {
     ]);
   });
 
+  it('takes "# optional" only from the key\'s own line, never from a comment line after it', () => {
+    expect(example('A=\n# optional\nB=\n').schema.keys).toEqual([
+      { key: 'A', line: 1, optional: false },
+      { key: 'B', line: 3, optional: false },
+    ]);
+  });
+
+  it('keeps a key required when a section header mentioning "optional" follows it', () => {
+    const { schema } = example('APP_NAME=\nDB_PASSWORD=\n\n# Optional: mail settings\nMAIL_HOST=\n');
+    expect(schema.keys.map(({ key, optional }) => [key, optional])).toEqual([
+      ['APP_NAME', false],
+      ['DB_PASSWORD', false],
+      ['MAIL_HOST', false],
+    ]);
+    const problems = checkSchema(schema, merged({ APP_NAME: ['shop', '.env.visible', 1] }));
+    expect(problems.map((problem) => [problem.code, problem.key])).toEqual([
+      ['ENV_SCHEMA_MISSING_KEY', 'DB_PASSWORD'],
+      ['ENV_SCHEMA_MISSING_KEY', 'MAIL_HOST'],
+    ]);
+  });
+
+  it('needs the mark at the start of the comment: "# not optional" keeps a key required', () => {
+    expect(
+      example(
+        'A= # not optional\nB= # required, not optional\nC= #optional\nD= # Optional, may be empty\n',
+      ).schema.keys.map(({ key, optional }) => [key, optional]),
+    ).toEqual([
+      ['A', false],
+      ['B', false],
+      ['C', true],
+      ['D', true],
+    ]);
+  });
+
   it('refuses a key required by the example that no layer sets, at the example line', () => {
     const { schema } = example('APP_NAME=\nDB_HOST=\n');
     expect(checkSchema(schema, merged({ APP_NAME: ['shop', '.env.visible', 1] }))).toEqual([
@@ -50,9 +84,22 @@ describe('the example file (.env.example)', () => {
     expect(problems[0]?.message).toContain('.env.example:1');
   });
 
-  it('lets an optional key be absent', () => {
-    const { schema } = example('CACHE_PREFIX= # optional\n');
-    expect(checkSchema(schema, merged({}))).toEqual([]);
+  it('refuses an optional key that no layer sets: optional means it may be empty, not absent', () => {
+    // Laravel's env('KEY', default) gives the default for an absent key but '' for an empty one.
+    const { schema } = example('A=\nSENTRY_DSN= # optional\n');
+    expect(checkSchema(schema, merged({ A: ['1', '.env.visible', 1] }))).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        code: 'ENV_SCHEMA_MISSING_KEY',
+        key: 'SENTRY_DSN',
+        file: '.env.example',
+        line: 2,
+        message: expect.stringContaining('may be empty but must be set'),
+      }),
+    ]);
+    expect(
+      checkSchema(schema, merged({ A: ['1', '.env.visible', 1], SENTRY_DSN: ['', '.env.visible', 2] })),
+    ).toEqual([]);
   });
 
   it('warns about keys the example does not list, and refuses them under strict', () => {
@@ -63,6 +110,14 @@ describe('the example file (.env.example)', () => {
     ]);
     expect(checkSchema(schema, env, { strict: true })).toEqual([
       expect.objectContaining({ severity: 'error', code: 'ENV_SCHEMA_EXTRA_KEY', key: 'EXTRA' }),
+    ]);
+  });
+
+  it('refuses a line of the example that dotenv would skip: a typo must not drop a requirement', () => {
+    const read = example('APP_NAME=\nDB HOST=\nDB_PORT=\n');
+    expect(read.schema.keys.map((entry) => entry.key)).toEqual(['APP_NAME', 'DB_PORT']);
+    expect(read.problems).toEqual([
+      expect.objectContaining({ severity: 'error', code: 'ENV_LINE_IGNORED', file: '.env.example', line: 2 }),
     ]);
   });
 

@@ -66,7 +66,7 @@ describe('reading an SSM path (aws-sdk-client-mock)', () => {
     }
   });
 
-  it('reports throttling that outlasted the SDK retries as ENV_SSM_FAILED, naming the path', async () => {
+  it("turns a throttling error into ENV_SSM_FAILED, naming the path and the attempts in the error's metadata", async () => {
     ssm.on(GetParametersByPathCommand).rejects(throttling());
     const error = await readSsmParameters('/shop/prod', { clientConfig: testConfig }).catch(
       (caught) => caught,
@@ -100,45 +100,51 @@ describe('reading an SSM path (aws-sdk-client-mock)', () => {
   });
 });
 
+/**
+ * The real SSM client over a fake HTTP exchange, shaped as SSM's JSON protocol does: aws-sdk-client-mock
+ * replaces Client#send, so the SDK's retry middleware never runs under it.
+ */
+function fakeTransport(responses: { status: number; body: Record<string, unknown> }[]) {
+  const requests: { target: string; body: Record<string, unknown> }[] = [];
+  const requestHandler = {
+    async handle(request: { headers: Record<string, string>; body: string | Uint8Array }) {
+      const text =
+        typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('utf8');
+      requests.push({ target: request.headers['x-amz-target'] ?? '', body: JSON.parse(text) });
+      const next = responses.shift();
+      if (!next) throw new Error('unexpected request');
+      return {
+        response: {
+          statusCode: next.status,
+          reason: next.status === 200 ? 'OK' : 'Bad Request',
+          headers: {
+            'content-type': 'application/x-amz-json-1.1',
+            'x-amzn-requestid': `req-${requests.length}`,
+          },
+          body: Buffer.from(JSON.stringify(next.body)),
+        },
+      };
+    },
+    destroy() {},
+  };
+  return { requests, clientConfig: { ...testConfig, requestHandler: requestHandler as never } };
+}
+
+const THROTTLED = { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } };
+
 describe("throttling retried by the SDK's own retry strategy (a fake HTTP transport)", () => {
-  // aws-sdk-client-mock replaces Client#send, so the SDK's retry middleware never runs under it. This
-  // test keeps the real client and fakes only the HTTP exchange, as SSM's JSON protocol shapes it.
   it('retries a ThrottlingException, then reads every page', async () => {
     ssm.restore();
-    const requests: { target: string; body: Record<string, unknown> }[] = [];
-    const responses = [
-      { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } },
+    const { requests, clientConfig } = fakeTransport([
+      THROTTLED,
       {
         status: 200,
         body: { Parameters: [{ Name: '/shop/prod/A', Type: 'SecureString', Value: 'one' }], NextToken: 't2' },
       },
-      { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } },
+      THROTTLED,
       { status: 200, body: { Parameters: [{ Name: '/shop/prod/B', Type: 'SecureString', Value: 'two' }] } },
-    ];
-    const requestHandler = {
-      async handle(request: { headers: Record<string, string>; body: string | Uint8Array }) {
-        const text =
-          typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('utf8');
-        requests.push({ target: request.headers['x-amz-target'] ?? '', body: JSON.parse(text) });
-        const next = responses.shift();
-        if (!next) throw new Error('unexpected request');
-        return {
-          response: {
-            statusCode: next.status,
-            reason: next.status === 200 ? 'OK' : 'Bad Request',
-            headers: {
-              'content-type': 'application/x-amz-json-1.1',
-              'x-amzn-requestid': `req-${requests.length}`,
-            },
-            body: Buffer.from(JSON.stringify(next.body)),
-          },
-        };
-      },
-      destroy() {},
-    };
-    const parameters = await readSsmParameters('/shop/prod', {
-      clientConfig: { ...testConfig, requestHandler: requestHandler as never },
-    });
+    ]);
+    const parameters = await readSsmParameters('/shop/prod', { clientConfig });
     expect(parameters.map((parameter) => parameter.value)).toEqual(['one', 'two']);
     expect(requests.map((request) => request.target)).toEqual(Array(4).fill('AmazonSSM.GetParametersByPath'));
     expect(requests.map((request) => request.body)).toEqual([
@@ -147,6 +153,20 @@ describe("throttling retried by the SDK's own retry strategy (a fake HTTP transp
       { Path: '/shop/prod', Recursive: true, WithDecryption: true, MaxResults: 10, NextToken: 't2' },
       { Path: '/shop/prod', Recursive: true, WithDecryption: true, MaxResults: 10, NextToken: 't2' },
     ]);
+  }, 15_000);
+
+  it('reports throttling that outlasted the retries as ENV_SSM_FAILED after maxAttempts requests', async () => {
+    ssm.restore();
+    const { requests, clientConfig } = fakeTransport([THROTTLED, THROTTLED, THROTTLED]);
+    const error = await readSsmParameters('/shop/prod', { clientConfig, maxAttempts: 2 }).catch(
+      (caught) => caught,
+    );
+    expect(requests).toHaveLength(2);
+    expect(isReletanError(error) && error.code).toBe('ENV_SSM_FAILED');
+    expect(error.message).toBe(
+      'reading SSM parameters under /shop/prod failed after 2 attempts: ThrottlingException: Rate exceeded',
+    );
+    expect(error.hint).toMatch(/throttl/);
   }, 15_000);
 });
 

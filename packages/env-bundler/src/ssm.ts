@@ -8,7 +8,6 @@ export interface SsmParameter {
   name: string;
   /** Decrypted for SecureString parameters. */
   value: string;
-  type?: string;
 }
 
 /** Reads every parameter under a path. The default is {@link readSsmParameters}. */
@@ -57,15 +56,11 @@ export async function readSsmParameters(path: string, options: ReadSsmOptions = 
           ...(nextToken ? { NextToken: nextToken } : {}),
         }),
       );
-      for (const parameter of page?.Parameters ?? []) {
+      for (const parameter of page.Parameters ?? []) {
         if (parameter.Name === undefined) continue;
-        parameters.push({
-          name: parameter.Name,
-          value: parameter.Value ?? '',
-          ...(parameter.Type ? { type: parameter.Type } : {}),
-        });
+        parameters.push({ name: parameter.Name, value: parameter.Value ?? '' });
       }
-      nextToken = page?.NextToken || undefined;
+      nextToken = page.NextToken || undefined;
       // A token seen twice would page forever.
       if (nextToken !== undefined) {
         if (seenTokens.has(nextToken)) throw new Error('SSM returned the same NextToken twice');

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type AppContext, displayPath, type LoadedConfig, resolveStage, usageError } from '@reletan/core';
+import { type AppContext, displayPath, type LoadedConfig, usageError } from '@reletan/core';
 import {
   assertBuildable,
   type ComputedLayer,
@@ -10,11 +10,10 @@ import {
   type EnvResolution,
   explainKey,
   formatProblem,
+  formatProblems,
   keyProblem,
-  readSsmParameters,
   renderEnv,
   resolveEnv,
-  unwritableDotenvProblems,
   writeEnvFile,
 } from '@reletan/env-bundler';
 
@@ -37,39 +36,29 @@ async function resolveStageEnv(
   options: StageEnvOptions = {},
 ): Promise<EnvResolution> {
   const config = await context.loadConfig({ required: true });
-  const resolved = resolveStage(config.config, stage);
-  const region = resolved.deploy?.region;
+  const cache = await cachePrefixLayer(context, config, stage, options.release);
   return resolveEnv({
     stage,
     cwd: context.cwd,
     config,
     strict: options.strict ?? false,
-    sources: {
-      env: context.env,
-      // The one slow layer: say what we wait for.
-      ssm: (where) => {
-        context.logger.progress(`reading SSM parameters under ${where}`);
-        // The SDK warns on Node < 22 about its releases from 2027 on; reletan pins a release that
-        // supports Node 20, so in our own process the notice is noise in every CI log.
-        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-        return readSsmParameters(where, region ? { region } : {});
-      },
-      computed: resolved.cache ? [await cachePrefixLayer(context, config, stage, options.release)] : [],
-    },
+    sources: { env: context.env, computed: cache ? [cache] : [] },
     onSecret: (value) => context.logger.secret(value),
+    onProgress: (message) => context.logger.progress(message),
   });
 }
 
 /**
  * The stage's cache prefix (`CACHE_PREFIX`, or `cache.prefixKey`), so the app reads the keys scoped to
- * the release it runs: old and new code never share cache entries during a rollout.
+ * the release it runs: old and new code never share cache entries during a rollout. None for a stage
+ * without a cache section.
  */
 async function cachePrefixLayer(
   context: AppContext,
   config: LoadedConfig,
   stage: string,
   release: string | undefined,
-): Promise<ComputedLayer> {
+): Promise<ComputedLayer | undefined> {
   const { resolveCacheEnv } = await import('@reletan/cache-coordinator');
   const values = await resolveCacheEnv({
     config: config.config,
@@ -77,18 +66,21 @@ async function cachePrefixLayer(
     cwd: context.cwd,
     ...(release === undefined ? {} : { release }),
   });
-  return { name: 'cache-coordinator', values };
+  return Object.keys(values).length > 0 ? { name: 'cache-coordinator', values } : undefined;
 }
-
-const problemJson = (problem: EnvProblem) => ({ ...problem });
 
 function warnAll(context: AppContext, problems: readonly EnvProblem[]): void {
   for (const problem of problems) context.logger.warn(formatProblem(problem));
 }
 
-function table(rows: string[][]): string[] {
-  const width = Math.max(0, ...rows.map((row) => row[0]?.length ?? 0));
-  return rows.map(([first = '', ...rest]) => `  ${[first.padEnd(width), ...rest].join('  ')}`.trimEnd());
+/**
+ * Rows as aligned columns. Cells are redacted before they are measured: a masked cell padded to its
+ * unmasked width would still show how long the secret is.
+ */
+function table(context: AppContext, rows: string[][]): string[] {
+  const redacted = rows.map((row) => row.map((cell) => context.logger.redact(cell)));
+  const width = Math.max(0, ...redacted.map((row) => row[0]?.length ?? 0));
+  return redacted.map(([first = '', ...rest]) => `  ${[first.padEnd(width), ...rest].join('  ')}`.trimEnd());
 }
 
 /**
@@ -101,17 +93,17 @@ export async function buildEnvCommand(
   options: EnvBuildOptions,
 ): Promise<number> {
   const format = options.format ?? 'dotenv';
+  if (format !== 'dotenv' && options.out === undefined) {
+    throw usageError('ENV_OUT_REQUIRED', `--format ${format} needs --out FILE`, {
+      hint: `reletan never prints secret values, so the ${format} output goes to a file: add --out FILE`,
+    });
+  }
   const resolution = await resolveStageEnv(context, stage, options);
   warnAll(
     context,
     resolution.problems.filter((problem) => problem.severity === 'warning'),
   );
   const built = assertBuildable(resolution);
-  if (format !== 'dotenv' && options.out === undefined) {
-    throw usageError('ENV_OUT_REQUIRED', `--format ${format} needs --out FILE`, {
-      hint: `reletan never prints secret values, so the ${format} output goes to a file: add --out FILE`,
-    });
-  }
   const out = options.out === undefined ? built.out : path.resolve(context.cwd, options.out);
   const rendered = renderEnv(built.values, { format, stage: built.stage });
   for (const warning of rendered.warnings) context.logger.warn(warning);
@@ -145,24 +137,34 @@ export async function buildEnvCommand(
       bytes,
       keys,
       layers: built.layers,
-      warnings: [...built.warnings.map(problemJson), ...rendered.warnings.map((message) => ({ message }))],
+      warnings: [...built.warnings, ...rendered.warnings.map((message) => ({ message }))],
     },
-    [`stage ${built.stage}: ${keys.length} keys`, ...table(rows), summary].join('\n'),
+    [`stage ${built.stage}: ${keys.length} keys`, ...table(context, rows), summary].join('\n'),
   );
   return 0;
 }
 
-/** `reletan env check STAGE`: schema and lint only; every problem names its file:line and key; exit 1 on errors. */
+export interface EnvCheckOptions extends StageEnvOptions {
+  format?: EnvFormat;
+}
+
+/**
+ * `reletan env check STAGE`: schema, lint, and what the format cannot hold (the same checks `build`
+ * makes, EB limits included); every problem names its file:line and key; exit 1 on errors.
+ */
 export async function checkEnvCommand(
   context: AppContext,
   stage: string,
-  options: StageEnvOptions,
+  options: EnvCheckOptions,
 ): Promise<number> {
+  const format = options.format ?? 'dotenv';
   const resolution = await resolveStageEnv(context, stage, options);
+  const fromFormat = formatProblems(resolution.values, resolution.provenance, format);
   const problems = [
     ...resolution.problems.filter((problem) => problem.severity === 'error'),
-    ...unwritableDotenvProblems(resolution.values, resolution.provenance),
+    ...fromFormat.filter((problem) => problem.severity === 'error'),
     ...resolution.problems.filter((problem) => problem.severity === 'warning'),
+    ...fromFormat.filter((problem) => problem.severity === 'warning'),
   ];
   const errors = problems.filter((problem) => problem.severity === 'error').length;
   const warnings = problems.length - errors;
@@ -174,24 +176,49 @@ export async function checkEnvCommand(
   context.logger.result(
     {
       stage: resolution.stage,
+      format,
       ok: errors === 0,
       errors,
       warnings,
       keys,
-      problems: problems.map(problemJson),
+      problems,
     },
     [...problems.map((problem) => `${problem.severity} ${formatProblem(problem)}`), verdict].join('\n'),
   );
   return errors === 0 ? 0 : 1;
 }
 
-/** `reletan env diff A B`: keys only in A, only in B, and differing; secret values as short salted hashes. */
+/** Below this, a leaked hash and a short key together make guessing a weak secret back too easy. */
+const MIN_DIFF_KEY_LENGTH = 16;
+
+/** `RELETAN_DIFF_KEY`, the key that makes secret hashes comparable across runs; registered as a secret. */
+function diffHashKey(context: AppContext): string | undefined {
+  const key = context.env.RELETAN_DIFF_KEY;
+  if (key === undefined || key === '') return undefined;
+  context.logger.secret(key);
+  if (key.length < MIN_DIFF_KEY_LENGTH) {
+    throw usageError(
+      'ENV_DIFF_KEY_SHORT',
+      `RELETAN_DIFF_KEY must be at least ${MIN_DIFF_KEY_LENGTH} characters`,
+      {
+        hint: 'use a long random string (e.g. "openssl rand -hex 32"), kept as a CI secret like the values it hashes',
+      },
+    );
+  }
+  return key;
+}
+
+/**
+ * `reletan env diff A B`: keys only in A, only in B, and differing; secret values as short HMAC hashes,
+ * keyed with RELETAN_DIFF_KEY (comparable across runs) or salted for this run only.
+ */
 export async function diffEnvCommand(
   context: AppContext,
   stageA: string,
   stageB: string,
   options: StageEnvOptions = {},
 ): Promise<number> {
+  const hashKey = diffHashKey(context);
   const a = await resolveStageEnv(context, stageA, options);
   const b = await resolveStageEnv(context, stageB, options);
   for (const side of [a, b]) {
@@ -202,11 +229,11 @@ export async function diffEnvCommand(
       );
     }
   }
-  const diff = diffEnv(a, b);
+  const diff = diffEnv(a, b, hashKey === undefined ? {} : { hashKey });
   const show = (side: { value?: string; hash?: string }) => side.hash ?? JSON.stringify(side.value);
   const lines = [`env diff ${diff.a} → ${diff.b}`];
   const section = (title: string, rows: string[][]) => {
-    if (rows.length) lines.push(`${title}:`, ...table(rows));
+    if (rows.length) lines.push(`${title}:`, ...table(context, rows));
   };
   section(
     `only in ${diff.a}`,
@@ -221,10 +248,15 @@ export async function diffEnvCommand(
     diff.differing.map((entry) => [
       entry.key,
       `${show(entry.a)} → ${show(entry.b)}`,
-      entry.secret ? 'secret (salted hash)' : '',
+      entry.secret ? (diff.hashes === 'keyed' ? 'secret (keyed hash)' : 'secret (salted hash)') : '',
     ]),
   );
   lines.push(`same: ${diff.same.length} key${diff.same.length === 1 ? '' : 's'}`);
+  if (diff.hashes === 'per-run' && diff.differing.some((entry) => entry.secret)) {
+    lines.push(
+      'secret hashes are salted for this run only: they compare within this diff, not with another run (set RELETAN_DIFF_KEY to compare across runs)',
+    );
+  }
   context.logger.result(
     { ...diff, identical: !diff.onlyInA.length && !diff.onlyInB.length && !diff.differing.length },
     lines.join('\n'),
@@ -259,7 +291,7 @@ export async function explainEnvCommand(
     rows.push(['example', 'not listed']);
   }
   lines.push(
-    ...table(rows),
+    ...table(context, rows),
     ...explained.problems.map((problem) => `${problem.severity} ${formatProblem(problem)}`),
   );
   context.logger.result(explained, lines.join('\n'));

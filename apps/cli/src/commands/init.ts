@@ -204,7 +204,9 @@ function jsonConfig(facts: RepositoryFacts): string {
 `;
 }
 
-const ENV_EXAMPLE = `# Every key the app needs, without values. A key whose line ends in "# optional" may be empty.
+const ENV_EXAMPLE = `# Every key the app needs, without values; every stage must set each one. A key whose line ends
+# in "# optional" may be empty, but must still be set (Laravel's env('KEY', default) gives the default
+# only for an absent key: an empty one is '').
 APP_NAME=
 APP_ENV=
 APP_KEY=
@@ -214,7 +216,8 @@ DB_HOST=
 DB_DATABASE=
 DB_USERNAME=
 DB_PASSWORD=
-CACHE_PREFIX= # optional
+# CACHE_PREFIX: "reletan env build" computes it for a stage with a cache section. List it here once
+# every stage has one; until then a stage without one keeps Laravel's default prefix.
 `;
 
 const ENV_VISIBLE = `# Committed, non-secret values shared by every stage. Per-stage values go in .env.<stage>.visible.
