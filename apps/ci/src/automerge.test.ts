@@ -234,6 +234,78 @@ describe('reletan-ci automerge on GitHub Actions', () => {
     expect(result.stderr + result.stdout).not.toContain('ghs_jobTokenFromActions123');
   });
 
+  describe('a workflow_run job (CI finished green on a commit)', () => {
+    const TESTED = '0123456789abcdef0123456789abcdef01234567';
+    async function workflowRunEnv() {
+      const event = path.join(dir.path, 'event.json');
+      // GitHub's workflow_run payload: the run that finished tested TESTED; the PR's head is now HEAD.
+      await writeFile(
+        event,
+        JSON.stringify({
+          action: 'completed',
+          workflow_run: {
+            id: 30433642,
+            name: 'CI',
+            event: 'pull_request',
+            conclusion: 'success',
+            head_branch: 'feature/cart',
+            head_sha: TESTED,
+            pull_requests: [
+              {
+                url: 'https://api.github.com/repos/acme/shop/pulls/31',
+                id: 1031,
+                number: 31,
+                head: { ref: 'feature/cart', sha: TESTED, repo: { id: 1, name: 'shop' } },
+                base: { ref: 'develop', sha: 'c'.repeat(40), repo: { id: 1, name: 'shop' } },
+              },
+            ],
+          },
+        }),
+      );
+      return {
+        CI: 'true',
+        GITHUB_ACTIONS: 'true',
+        GITHUB_REPOSITORY: 'acme/shop',
+        GITHUB_EVENT_NAME: 'workflow_run',
+        GITHUB_EVENT_PATH: event,
+        GITHUB_REF: 'refs/heads/main',
+        GITHUB_SHA: 'd'.repeat(40),
+        GITHUB_TOKEN: TOKEN,
+      };
+    }
+
+    it.each([
+      ['its own PR', {}],
+      ['--pr naming that PR', { pr: '31' }],
+    ])('never merges a head pushed after the tested commit (%s): waiting, no PUT', async (_name, options) => {
+      // No PUT is intercepted: a merge attempt would fail the run.
+      const scope = pullRequest31();
+      const result = await reletanCi(options, await workflowRunEnv());
+      scope.done();
+      expect(result.exitCode).toBe(0);
+      expect(result.json()).toMatchObject({
+        action: 'waiting',
+        merged: false,
+        sha: HEAD,
+        reason: `its head is 6dcb09b, not 0123456 that this build checked; the build of the new head decides`,
+      });
+    });
+
+    it('merges the tested commit when it is still the head', async () => {
+      let body: unknown;
+      const scope = pullRequest31({ headSha: TESTED })
+        .put(`${PR_PATH}/merge`)
+        .reply(200, (_uri, requestBody) => {
+          body = requestBody;
+          return mergeResultBody();
+        });
+      const result = await reletanCi({}, await workflowRunEnv());
+      scope.done();
+      expect(result.json()).toMatchObject({ action: 'merged', merged: true, sha: TESTED });
+      expect(body).toEqual({ sha: TESTED, merge_method: 'merge' });
+    });
+  });
+
   it('reads the PR from refs/pull/N/merge', async () => {
     const scope = pullRequest31({ mergeableState: 'dirty', mergeable: false });
     const result = await reletanCi(
@@ -277,6 +349,28 @@ describe('reletan-ci automerge --pr', () => {
     const result = await reletanCi({ pr: 'https://ghe.acme.io/web/shop/pull/3' }, { GITHUB_TOKEN: TOKEN });
     scope.done();
     expect(result.json()).toMatchObject({ action: 'waiting', reason: 'it is a draft' });
+  });
+});
+
+describe('reletan-ci automerge --expected-sha', () => {
+  it('waits, writing nothing, when the head is not the commit given', async () => {
+    const scope = pullRequest31();
+    const result = await reletanCi(
+      { pr: 'https://github.com/acme/shop/pull/31', expectedSha: 'f'.repeat(40) },
+      { GITHUB_TOKEN: TOKEN },
+    );
+    scope.done();
+    expect(result.json()).toMatchObject({
+      action: 'waiting',
+      merged: false,
+      reason: expect.stringMatching(/not fffffff/),
+    });
+  });
+
+  it('exits 2 when it disagrees with the commit the build checked', async () => {
+    const result = await reletanCi({ expectedSha: 'f'.repeat(40) }, circleci, {});
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`--expected-sha ${'f'.repeat(40)} is not ${HEAD}`);
   });
 });
 
@@ -376,6 +470,12 @@ describe('the built bin', () => {
     const missing = await run([], { ...circleci, GITHUB_TOKEN: '' });
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain('no GitHub token: set GITHUB_TOKEN or GH_TOKEN');
+  });
+
+  it('exits 2 for an --expected-sha that disagrees with the commit the build checked', async () => {
+    const result = await run(['--expected-sha', 'f'.repeat(40)], circleci);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`--expected-sha ${'f'.repeat(40)} is not ${HEAD}`);
   });
 
   it('exits 2 for a --pr that is not a PR URL', async () => {

@@ -113,6 +113,33 @@ describe('reletan automerge PR', () => {
     }
   });
 
+  it('merges only while the head is the commit given with --expected-sha', async () => {
+    // No PUT is intercepted for the first run: a merge attempt would fail it.
+    const waiting = pullRequest42();
+    const moved = await reletan({ pr: URL_42, expectedSha: 'f'.repeat(40) });
+    waiting.done();
+    expect(JSON.parse(moved.stdout)).toMatchObject({
+      action: 'waiting',
+      merged: false,
+      reason: 'its head is 6dcb09b, not fffffff that this build checked; the build of the new head decides',
+    });
+
+    const merging = pullRequest42()
+      .put('/repos/acme/shop/pulls/42/merge', { sha: HEAD, merge_method: 'merge' })
+      .reply(200, mergeResultBody());
+    expect(JSON.parse((await reletan({ pr: URL_42, expectedSha: HEAD })).stdout)).toMatchObject({
+      action: 'merged',
+      merged: true,
+    });
+    merging.done();
+  });
+
+  it('exits 2 for an --expected-sha that is not a full sha', async () => {
+    const result = await reletan({ pr: URL_42, expectedSha: '6dcb09b' }, {});
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--expected-sha is not a full commit sha: 6dcb09b');
+  });
+
   it('prints the decision and writes nothing with --dry-run', async () => {
     const scope = pullRequest42();
     const result = await reletan({ pr: URL_42, dryRun: true }, {});
@@ -195,6 +222,7 @@ describe('the built bin', () => {
   it.each([
     [['https://github.com/acme/shop/issues/42'], {}, 'not a pull request URL'],
     [['not-a-pr'], {}, 'not a pull request URL or number'],
+    [[URL_42, '--expected-sha', '6dcb09b'], {}, '--expected-sha is not a full commit sha'],
     [[URL_42], { GITHUB_TOKEN: '', GH_TOKEN: '' }, 'no GitHub token'],
     [[], {}, "missing required argument 'pr'"],
   ])('exits 2 for %j', async (args, env, message) => {

@@ -58,6 +58,11 @@ export interface AutomergeWithConfigOptions extends Omit<RunAutoMergeOptions, 'p
   config: ReletanConfig;
   /** A PR URL or number (`--pr`, or the CLI's argument). Without it, the CI build's own PR. */
   input?: string;
+  /**
+   * `--expected-sha`: the full sha the PR's head must still be for the merge (e.g. the commit CI tested).
+   * @default the commit the CI build checked, when the PR is the build's own; else none (sha pinning alone)
+   */
+  expectedSha?: string;
   /** Where git's `origin` names the repository of a bare number when nothing else does. @default process.cwd() */
   cwd?: string;
 }
@@ -67,9 +72,10 @@ export interface AutomergeWithConfigOptions extends Omit<RunAutoMergeOptions, 'p
  * `github.repository`, the CI's repository or git's origin) merged under the config's `automerge` policy.
  */
 export async function automergeWithConfig(options: AutomergeWithConfigOptions): Promise<AutoMergeResult> {
-  const { config, input, cwd, ...run } = options;
+  const { config, input, expectedSha, cwd, ...run } = options;
   const pullRequest = await findPullRequest({
     ...(input === undefined ? {} : { input }),
+    ...(expectedSha === undefined ? {} : { expectedSha }),
     ...(config.github.repository ? { repository: config.github.repository } : {}),
     ...(run.env ? { env: run.env } : {}),
     ...(cwd ? { cwd } : {}),
