@@ -288,6 +288,31 @@ describe('transient failures and access errors', () => {
   });
 });
 
+describe('approvals that GitHub would not count', () => {
+  it('does not merge on the approval of someone without write access', async () => {
+    // No PUT is intercepted: a merge attempt would fail the run.
+    const scope = github({}, [
+      reviewBody({ id: 81, login: 'mallory', state: 'APPROVED', authorAssociation: 'CONTRIBUTOR' }),
+    ]);
+    const result = await run();
+    scope.done();
+    expect(result).toMatchObject({
+      action: 'waiting',
+      merged: false,
+      reason: 'needs 1 approval, has 0; not counted, as they may lack write access: mallory',
+    });
+  });
+
+  it('still stops on the change request of someone without write access', async () => {
+    const scope = github({}, [
+      ...approvals,
+      reviewBody({ id: 82, login: 'mallory', state: 'CHANGES_REQUESTED', authorAssociation: 'NONE' }),
+    ]);
+    expect(await run()).toMatchObject({ action: 'waiting', reason: 'changes requested by mallory' });
+    scope.done();
+  });
+});
+
 describe('reviews are read from every page', () => {
   const page = (from: number, count: number, state = 'COMMENTED') =>
     Array.from({ length: count }, (_, index) =>

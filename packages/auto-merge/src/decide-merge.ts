@@ -67,16 +67,20 @@ export function decideMerge(
     );
   }
 
-  const { approvedBy, changesRequestedBy } = foldReviews(reviews);
+  const { approvedBy, uncountedApprovals, changesRequestedBy } = foldReviews(reviews);
   if (changesRequestedBy.length > 0) {
     return wait('changes-requested', `changes requested by ${changesRequestedBy.join(', ')}`);
   }
   if (approvedBy.length < policy.requiredApprovals) {
+    const uncounted =
+      uncountedApprovals.length > 0
+        ? `; not counted, as they may lack write access: ${uncountedApprovals.join(', ')}`
+        : '';
     return wait(
       'approvals',
       `needs ${plural(policy.requiredApprovals, 'approval')}, has ${approvedBy.length}${
         approvedBy.length > 0 ? ` (${approvedBy.join(', ')})` : ''
-      }`,
+      }${uncounted}`,
     );
   }
   const approved = approvedBy.length > 0 ? `approved by ${approvedBy.join(', ')}` : 'no approval required';

@@ -162,6 +162,8 @@ export interface ReviewBodyOptions {
   number?: number;
   /** @default DEFAULT_HEAD_SHA */
   commitId?: string;
+  /** The reviewer's `author_association`: `OWNER`, `MEMBER`, `COLLABORATOR`, `CONTRIBUTOR`, `NONE`, ... @default "MEMBER" */
+  authorAssociation?: string;
 }
 
 /** A review (an item of GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews). */
@@ -184,7 +186,7 @@ export function reviewBody(options: ReviewBodyOptions) {
       ? {}
       : { submitted_at: new Date(Date.UTC(2026, 10, 20, 10, 0, options.id % 60)).toISOString() }),
     commit_id: options.commitId ?? DEFAULT_HEAD_SHA,
-    author_association: 'MEMBER',
+    author_association: options.authorAssociation ?? 'MEMBER',
   };
 }
 
