@@ -249,14 +249,16 @@ try {
   );
   console.log('  reletan.config.json: { "automerge": { "method": "squash", "deleteBranch": true } }');
   const githubEnv = { GITHUB_API_URL: github.url, GITHUB_TOKEN: 'ghp_demoToken0123456789abcdef' };
+  // The stand-in's pull requests live on its own host: a token only goes to the API of the PR's host.
+  const pr = (number) => `${github.url}/acme/shop/pull/${number}`;
   try {
-    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/42', '--dry-run'], { env: githubEnv });
-    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/42'], { env: githubEnv });
-    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/42'], { env: githubEnv });
+    run('reletan', ['automerge', pr(42), '--dry-run'], { env: githubEnv });
+    run('reletan', ['automerge', pr(42)], { env: githubEnv });
+    run('reletan', ['automerge', pr(42)], { env: githubEnv });
     console.log('\n  a PR that is blocked is explained as precisely as the API allows:');
-    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/43'], { env: githubEnv });
+    run('reletan', ['automerge', pr(43)], { env: githubEnv });
     console.log('\n  a commit pushed between the check and the merge is never merged (GitHub answers 409):');
-    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/44'], { env: githubEnv });
+    run('reletan', ['automerge', pr(44)], { env: githubEnv });
     console.log(
       "\n  from a CircleCI job: each reviewer's latest decision counts (bob's change request, then approval):",
     );
@@ -267,10 +269,10 @@ try {
         CIRCLECI: 'true',
         CIRCLE_PROJECT_USERNAME: 'acme',
         CIRCLE_PROJECT_REPONAME: 'shop',
-        CIRCLE_PULL_REQUEST: 'https://github.com/acme/shop/pull/45',
+        CIRCLE_PULL_REQUEST: pr(45),
       },
     });
-    run('reletan-ci', ['automerge', '--pr', '46'], {
+    run('reletan-ci', ['automerge', '--pr', pr(46)], {
       env: {
         ...githubEnv,
         CI: 'true',
@@ -282,6 +284,10 @@ try {
     console.log('\n  bad input is exit 2, with the reason:');
     run('reletan', ['automerge', 'https://github.com/acme/shop/issues/7'], { env: githubEnv, expect: 2 });
     run('reletan', ['automerge', 'https://github.com/acme/shop/pull/42'], { expect: 2 });
+    console.log(
+      "\n  the token goes only to the API that serves the PR's host (GITHUB_API_URL is the stand-in):",
+    );
+    run('reletan', ['automerge', 'https://evil.example/acme/shop/pull/1'], { env: githubEnv, expect: 2 });
   } finally {
     await github.close();
   }

@@ -339,16 +339,34 @@ describe('reletan-ci automerge --pr', () => {
     expect(result.json()).toMatchObject({ pr: 'https://github.com/acme/admin/pull/5', action: 'skipped' });
   });
 
-  it('talks to the Enterprise API of the PR URL host', async () => {
+  it('talks to the Enterprise API of the PR URL host, GITHUB_API_URL', async () => {
     const scope = nock('https://ghe.acme.io/api/v3')
       .get('/repos/web/shop/pulls/3')
       .reply(200, pullRequestBody({ repository: 'web/shop', number: 3, draft: true }))
       .get('/repos/web/shop/pulls/3/reviews')
       .query(true)
       .reply(200, []);
-    const result = await reletanCi({ pr: 'https://ghe.acme.io/web/shop/pull/3' }, { GITHUB_TOKEN: TOKEN });
+    const result = await reletanCi(
+      { pr: 'https://ghe.acme.io/web/shop/pull/3' },
+      { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: 'https://ghe.acme.io/api/v3' },
+    );
     scope.done();
     expect(result.json()).toMatchObject({ action: 'waiting', reason: 'it is a draft' });
+  });
+
+  it('exits 2, sending nothing, for a PR on a host no configured API serves', async () => {
+    const evil = nock('https://evil.example').get(/.*/).reply(200, pullRequestBody());
+    const ghe = nock('https://ghe.acme.io/api/v3').get(/.*/).reply(200, pullRequestBody());
+    const foreign = await reletanCi({ pr: 'https://evil.example/acme/shop/pull/1' }, circleci, {});
+    expect(foreign.exitCode).toBe(2);
+    expect(foreign.stderr).toContain('is on evil.example, which is not github.com');
+    const elsewhere = await reletanCi({}, { ...circleci, GITHUB_API_URL: 'https://ghe.acme.io/api/v3' }, {});
+    expect(elsewhere.exitCode).toBe(2);
+    expect(elsewhere.stderr).toContain(
+      'https://github.com/acme/shop/pull/31 is on github.com, which GITHUB_API_URL (https://ghe.acme.io/api/v3) does not serve',
+    );
+    expect(evil.pendingMocks()).toHaveLength(1);
+    expect(ghe.pendingMocks()).toHaveLength(1);
   });
 });
 
@@ -441,10 +459,18 @@ describe('the built bin', () => {
   afterAll(async () => {
     await github.close();
   });
+  // The stand-in serves its pull requests on its own host, the only one its API may be sent a token for.
+  const onFake = (number: number) => `${github.url}/acme/shop/pull/${number}`;
   const run = (args: string[], env: NodeJS.ProcessEnv) =>
     runNodeScript(bin, ['automerge', ...args], {
       cwd: dir.path,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, GITHUB_API_URL: github.url, ...env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        GITHUB_API_URL: github.url,
+        ...env,
+        CIRCLE_PULL_REQUEST: onFake(31),
+      },
     });
 
   it('merges over real HTTP, exit 0', async () => {
@@ -458,11 +484,9 @@ describe('the built bin', () => {
   });
 
   it('never merges a head pushed after the check: 409, exit 0', async () => {
-    const result = await run(['--pr', '32'], circleci);
+    const result = await run(['--pr', onFake(32)], circleci);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(
-      /^waiting https:\/\/github\.com\/acme\/shop\/pull\/32: the head moved after 6dcb09b/,
-    );
+    expect(result.stdout.startsWith(`waiting ${onFake(32)}: the head moved after 6dcb09b`)).toBe(true);
   });
 
   it('exits 1 for a rejected token and 2 for a missing one', async () => {

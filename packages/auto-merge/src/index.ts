@@ -10,7 +10,6 @@ export { type BlockedContext, explainBlocked, explainUnstable } from './explain-
 export { type FindPullRequestOptions, findPullRequest } from './find-pull-request.js';
 export { resolveMergePolicy } from './merge-policy.js';
 export {
-  gitHubApiUrlFor,
   type PullRequestTarget,
   repositoryFromSetting,
   resolvePullRequestInput,

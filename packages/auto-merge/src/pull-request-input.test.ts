@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeResult } from './describe-result.js';
 import { resolveMergePolicy } from './merge-policy.js';
-import { gitHubApiUrlFor, repositoryFromSetting, resolvePullRequestInput } from './pull-request-input.js';
+import { repositoryFromSetting, resolvePullRequestInput } from './pull-request-input.js';
 import { actionsTokenWarning } from './token-warning.js';
 
 const shop = { owner: 'acme', name: 'shop', host: 'github.com' };
@@ -70,16 +70,6 @@ describe('which pull request', () => {
 
   it('reads github.repository from the config', () => {
     expect(repositoryFromSetting('acme/shop')).toEqual(shop);
-  });
-});
-
-describe('which API', () => {
-  it('honours GITHUB_API_URL, else derives it from the PR host', () => {
-    expect(gitHubApiUrlFor('github.com', {})).toBe('https://api.github.com');
-    expect(gitHubApiUrlFor('ghe.acme.io', {})).toBe('https://ghe.acme.io/api/v3');
-    expect(gitHubApiUrlFor('github.com', { GITHUB_API_URL: 'https://ghe.acme.io/api/v3/' })).toBe(
-      'https://ghe.acme.io/api/v3',
-    );
   });
 });
 

@@ -3,11 +3,12 @@ import {
   type GitHubClientOptions,
   type Logger,
   type ReletanConfig,
+  requireGitHubApiUrlForHost,
   resolveGitHubToken,
 } from '@reletan/core';
 import { autoMerge } from './auto-merge.js';
 import { findPullRequest } from './find-pull-request.js';
-import { gitHubApiUrlFor, type PullRequestTarget } from './pull-request-input.js';
+import type { PullRequestTarget } from './pull-request-input.js';
 import { actionsTokenWarning } from './token-warning.js';
 import type { AutoMergeResult, MergePolicy } from './types.js';
 
@@ -27,15 +28,17 @@ export interface RunAutoMergeOptions {
 
 /**
  * {@link autoMerge} with a GitHub client made from the environment: the token (a missing one is a usage
- * error, exit 2) registered as a secret, the API of the PR's host (`GITHUB_API_URL` first), and a warning
- * when a GitHub Actions job writes with its own `GITHUB_TOKEN`.
+ * error, exit 2) registered as a secret and sent only to the API that serves the PR's host (api.github.com
+ * for github.com, else `GITHUB_API_URL` on that same host; any other host is a usage error, exit 2, before
+ * any request), and a warning when a GitHub Actions job writes with its own `GITHUB_TOKEN`.
  */
 export async function runAutoMerge(options: RunAutoMergeOptions): Promise<AutoMergeResult> {
   const env = options.env ?? process.env;
   const { pullRequest, logger } = options;
+  const baseUrl = requireGitHubApiUrlForHost(pullRequest.host, `the pull request ${pullRequest.url}`, env);
   const github = await createGitHubClient({
     env,
-    baseUrl: gitHubApiUrlFor(pullRequest.host, env),
+    baseUrl,
     ...(logger ? { logger } : {}),
     ...options.client,
   });

@@ -28,7 +28,7 @@ export function gitHubUser(login: string, id = 1000 + login.length): GitHubUserB
   };
 }
 
-function repositoryBody(fullName: string, id: number) {
+function repositoryBody(fullName: string, id: number, serverUrl: string) {
   const [owner = 'acme', name = 'shop'] = fullName.split('/');
   return {
     id,
@@ -37,7 +37,7 @@ function repositoryBody(fullName: string, id: number) {
     full_name: fullName,
     private: false,
     owner: gitHubUser(owner),
-    html_url: `https://github.com/${fullName}`,
+    html_url: `${serverUrl}/${fullName}`,
     fork: id !== 1,
     url: `https://api.github.com/repos/${fullName}`,
   };
@@ -70,6 +70,8 @@ export interface PullRequestBodyOptions {
   fork?: string | null;
   /** @default "octocat" */
   author?: string;
+  /** Where the web pages are (`html_url`): GitHub Enterprise's host, or a local stand-in's. @default "https://github.com" */
+  serverUrl?: string;
 }
 
 export const DEFAULT_HEAD_SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
@@ -82,18 +84,23 @@ export function pullRequestBody(options: PullRequestBodyOptions = {}) {
   const headRef = options.headRef ?? 'feature/cart';
   const baseRef = options.baseRef ?? 'develop';
   const api = `https://api.github.com/repos/${repository}`;
-  const base = repositoryBody(repository, 1);
+  const web = `${options.serverUrl ?? 'https://github.com'}/${repository}`;
+  const base = repositoryBody(repository, 1, options.serverUrl ?? 'https://github.com');
   const head =
-    options.fork === undefined ? base : options.fork === null ? null : repositoryBody(options.fork, 2);
+    options.fork === undefined
+      ? base
+      : options.fork === null
+        ? null
+        : repositoryBody(options.fork, 2, options.serverUrl ?? 'https://github.com');
   const author = gitHubUser(options.author ?? 'octocat');
   const merged = options.merged ?? false;
   return {
     url: `${api}/pulls/${number}`,
     id: 1_000_000 + number,
     node_id: `MDExOlB1bGxSZXF1ZXN0${number}`,
-    html_url: `https://github.com/${repository}/pull/${number}`,
-    diff_url: `https://github.com/${repository}/pull/${number}.diff`,
-    patch_url: `https://github.com/${repository}/pull/${number}.patch`,
+    html_url: `${web}/pull/${number}`,
+    diff_url: `${web}/pull/${number}.diff`,
+    patch_url: `${web}/pull/${number}.patch`,
     issue_url: `${api}/issues/${number}`,
     statuses_url: `${api}/statuses/${headSha}`,
     number,
@@ -221,7 +228,10 @@ export interface FakeGitHubOptions {
 }
 
 export interface FakeGitHub {
-  /** The API base URL, for `GITHUB_API_URL`. */
+  /**
+   * The API base URL, for `GITHUB_API_URL`; also the host its pull requests live on (`html_url`), since a
+   * token is only sent to the API of the PR's own host: pass `${url}/acme/shop/pull/42`.
+   */
   url: string;
   /** Every request served, in order. */
   requests: { method: string; path: string; body: unknown }[];
@@ -245,6 +255,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     ]),
   );
   const prPath = new RegExp(`^/repos/${repository}/pulls/(\\d+)(/reviews|/merge|/update-branch)?$`);
+  let origin = 'http://127.0.0.1';
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -265,7 +276,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       const entry = match ? state.get(Number(match[1])) : undefined;
       const head = () => entry?.pr.headSha ?? DEFAULT_HEAD_SHA;
       if (entry && request.method === 'GET' && match?.[2] === undefined) {
-        const served = pullRequestBody(entry.pr);
+        const served = pullRequestBody({ ...entry.pr, serverUrl: origin });
         entry.reads++;
         if (entry.reads === 1 && entry.fake.pushAfterFirstRead)
           entry.pr.headSha = entry.fake.pushAfterFirstRead;
@@ -358,8 +369,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  origin = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: origin,
     requests,
     close: () =>
       new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
