@@ -172,6 +172,21 @@ describe('reletan-ci automerge on CircleCI', () => {
     });
   });
 
+  it('exits 2 naming automerge.method when the repository does not allow the method', async () => {
+    await writeFile(
+      path.join(dir.path, 'reletan.config.json'),
+      JSON.stringify({ automerge: { method: 'squash' } }),
+    );
+    const scope = pullRequest31()
+      .put(`${PR_PATH}/merge`)
+      .reply(405, { message: 'Squash merges are not allowed on this repository.' });
+    const result = await reletanCi({}, circleci, {});
+    scope.done();
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('automerge.method');
+    expect(result.stderr).toContain('Squash merges are not allowed on this repository.');
+  });
+
   it('does not merge a head pushed after the commit this build checked', async () => {
     const scope = pullRequest31();
     const result = await reletanCi(

@@ -224,6 +224,70 @@ describe('when the merge is refused', () => {
   });
 });
 
+describe('a 405 is read for what it says', () => {
+  it('reports a PR merged by someone else as skipped, not as merged by this run', async () => {
+    const scope = github()
+      .put(`${PR_PATH}/merge`)
+      .reply(405, { message: 'Pull Request is not mergeable' })
+      .get(PR_PATH)
+      .reply(200, pullRequestBody({ merged: true }));
+    const result = await run();
+    scope.done();
+    expect(result).toEqual({
+      pr: 'https://github.com/acme/shop/pull/42',
+      action: 'skipped',
+      merged: false,
+      reason:
+        'already merged by reletan-bot as e5bd391, not by this run (405: Pull Request is not mergeable)',
+      sha: HEAD,
+    });
+  });
+
+  it('fails (exit 1) saying the merge state is unknown when the PR cannot be read after the 405', async () => {
+    const scope = github()
+      .put(`${PR_PATH}/merge`)
+      .reply(502, 'Bad Gateway')
+      .put(`${PR_PATH}/merge`)
+      .reply(405, { message: 'Pull Request is not mergeable' })
+      .get(PR_PATH)
+      .times(4)
+      .reply(503, 'Service Unavailable');
+    const error = await run().catch((caught: unknown) => caught);
+    scope.done();
+    expect(error).toMatchObject({
+      code: 'GITHUB_API_FAILED',
+      kind: 'failure',
+      message:
+        'the merge state of https://github.com/acme/shop/pull/42 is unknown: GitHub refused the merge (405: Pull Request is not mergeable), then reading the PR again failed (Service Unavailable)',
+      hint: expect.stringMatching(/may have gone through/),
+    });
+  });
+
+  it.each<[Parameters<typeof resolveMergePolicy>[0], string]>([
+    [{}, 'Merge commits are not allowed on this repository.'],
+    [{ method: 'squash' }, 'Squash merges are not allowed on this repository.'],
+    [{ method: 'rebase' }, 'Rebase merges are not allowed on this repository.'],
+  ])(
+    'is a usage error (exit 2) naming automerge.method when the method is not allowed: %j',
+    async (policy, message) => {
+      const scope = github().put(`${PR_PATH}/merge`).reply(405, {
+        message,
+        documentation_url: 'https://docs.github.com/rest/pulls/pulls#merge-a-pull-request',
+        status: '405',
+      });
+      const error = await run(policy).catch((caught: unknown) => caught);
+      scope.done();
+      expect(error).toMatchObject({
+        code: 'AUTOMERGE_METHOD_NOT_ALLOWED',
+        kind: 'usage',
+        message: expect.stringContaining(message),
+        input: { path: 'automerge.method', url: 'https://github.com/acme/shop/pull/42' },
+        hint: expect.stringMatching(/set automerge\.method/),
+      });
+    },
+  );
+});
+
 describe('transient failures and access errors', () => {
   it('retries a 502 and then succeeds', async () => {
     const scope = nock(API)

@@ -1,4 +1,4 @@
-import type { Logger, Octokit } from '@reletan/core';
+import { type Logger, type Octokit, ReletanError, usageError } from '@reletan/core';
 import { decideMerge, isFromFork } from './decide-merge.js';
 import { explainBlocked, explainUnstable } from './explain-block.js';
 import { gitHubFailure, gitHubMessage, statusOf } from './github-errors.js';
@@ -11,6 +11,9 @@ import type {
   PullRequestSnapshot,
   ReviewSnapshot,
 } from './types.js';
+
+/** GitHub's 405 when the repository, or a ruleset, does not allow the merge method. */
+const METHOD_NOT_ALLOWED = /(?:merge commits|squash merges|rebase merges) are not allowed/i;
 
 /** Waits between the reads of a PR whose mergeability GitHub is still computing: 5 reads within 30 s. */
 export const UNKNOWN_MERGEABILITY_DELAYS: readonly number[] = [2_000, 4_000, 8_000, 16_000];
@@ -159,6 +162,20 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
     }
     let mergeSha: string;
     let note = '';
+    // Whether an attempt of this merge failed with a 5xx or on the network, where it may have gone through
+    // on GitHub's side before the retry plugin tried again.
+    let attemptFailed = false;
+    const clientFetch = github.request.endpoint.DEFAULTS.request?.fetch ?? globalThis.fetch;
+    const watchedFetch: typeof fetch = async (input, init) => {
+      try {
+        const response: Response = await clientFetch(input, init);
+        if (response.status >= 500) attemptFailed = true;
+        return response;
+      } catch (error) {
+        attemptFailed = true;
+        throw error;
+      }
+    };
     try {
       const { data } = await github.rest.pulls.merge({
         owner,
@@ -166,6 +183,7 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
         pull_number: number,
         sha,
         merge_method: method,
+        request: { fetch: watchedFetch },
       });
       if (!data.merged) return outcome('waiting', `GitHub did not merge it: ${data.message}`);
       mergeSha = data.sha;
@@ -178,16 +196,38 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
         );
       }
       if (status !== 405) throw gitHubFailure(error, `merging ${url}`, url);
+      const refusal = gitHubMessage(error);
+      // The repository (or a ruleset) does not allow this method: every later run would be refused too.
+      if (METHOD_NOT_ALLOWED.test(refusal)) {
+        throw usageError('AUTOMERGE_METHOD_NOT_ALLOWED', `GitHub refused to ${method} ${url}: ${refusal}`, {
+          input: { path: 'automerge.method', url },
+          hint: `set automerge.method to a method the repository allows (merge, squash or rebase: its settings, and the allowed merge methods of any ruleset on ${pr.base.ref})`,
+        });
+      }
       // A merge retried after a 5xx whose first attempt went through is answered 405: look before reporting.
-      const now = await github.rest.pulls
-        .get({ owner, repo, pull_number: number })
-        .then(({ data }) => data as PullRequestSnapshot)
-        .catch(() => undefined);
-      if (!now?.merged || now.head.sha !== sha || !now.merge_commit_sha) {
-        return outcome('waiting', `GitHub refused the merge (405: ${gitHubMessage(error)}); nothing merged`);
+      let now: PullRequestSnapshot;
+      try {
+        now = (await github.rest.pulls.get({ owner, repo, pull_number: number })).data;
+      } catch (readError) {
+        throw new ReletanError({
+          code: 'GITHUB_API_FAILED',
+          kind: 'failure',
+          message: `the merge state of ${url} is unknown: GitHub refused the merge (405: ${refusal}), then reading the PR again failed (${gitHubMessage(readError)})`,
+          input: { url },
+          cause: readError,
+          hint: 'look at the PR before rerunning: an attempt of this merge may have gone through',
+        });
+      }
+      if (!now.merged)
+        return outcome('waiting', `GitHub refused the merge (405: ${refusal}); nothing merged`);
+      const by = now.merged_by ? ` by ${now.merged_by.login}` : '';
+      if (!attemptFailed || now.head.sha !== sha || !now.merge_commit_sha) {
+        // Merged, but not by an attempt of this run: someone (or something) else was first.
+        const as = now.merge_commit_sha ? ` as ${short(now.merge_commit_sha)}` : '';
+        return outcome('skipped', `already merged${by}${as}, not by this run (405: ${refusal})`);
       }
       mergeSha = now.merge_commit_sha;
-      note = ` (GitHub answered 405, but the PR is merged${now.merged_by ? ` by ${now.merged_by.login}` : ''})`;
+      note = ` (GitHub answered 405, but the PR is merged${by})`;
     }
     const merged = `${reason}; merged head ${short(sha)} with ${method} as ${short(mergeSha)}${note}`;
     if (!deletes) return outcome('merged', merged, true);
