@@ -409,15 +409,21 @@ describe('reletan-ci automerge --expected-sha', () => {
 
 describe('failures and bad input', () => {
   it('exits 1 after the retries when GitHub keeps failing, printing the error as JSON and never the token', async () => {
-    nock(API)
+    // The first attempt and 3 retries: every one must be made (done() fails otherwise), and no fifth.
+    const scope = nock(API)
       .get(PR_PATH)
       .times(4)
       .reply(502, 'Bad Gateway')
       .get(`${PR_PATH}/reviews`)
       .query(true)
-      .times(4)
-      .reply(502, 'Bad Gateway');
+      .reply(200, []);
+    const fifth = nock(API)
+      .get(PR_PATH)
+      .optionally()
+      .reply(200, pullRequestBody({ number: 31 }));
     const result = await reletanCi({}, circleci, { json: true, verbose: true });
+    scope.done();
+    expect(fifth.activeMocks()).toHaveLength(1);
     expect(result.exitCode).toBe(1);
     expect(result.json()).toMatchObject({ error: { code: 'GITHUB_API_FAILED', kind: 'failure' } });
     expect(result.stdout + result.stderr).not.toContain(TOKEN);

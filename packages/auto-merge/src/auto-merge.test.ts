@@ -316,20 +316,23 @@ describe('transient failures and access errors', () => {
   });
 
   it('fails (exit 1) after the retries when GitHub keeps failing', async () => {
-    nock(API)
+    // The first attempt and 3 retries: every one must be made (done() fails otherwise), and no fifth.
+    const scope = nock(API)
       .get(PR_PATH)
       .times(4)
       .reply(503, 'Service Unavailable')
       .get(`${PR_PATH}/reviews`)
       .query(true)
-      .optionally()
       .reply(200, []);
+    const fifth = nock(API).get(PR_PATH).optionally().reply(200, pullRequestBody());
     await expect(run()).rejects.toMatchObject({
       code: 'GITHUB_API_FAILED',
       kind: 'failure',
       message: expect.stringContaining('503'),
       input: { url: 'https://github.com/acme/shop/pull/42' },
     });
+    scope.done();
+    expect(fifth.activeMocks()).toHaveLength(1);
   });
 
   it.each([
