@@ -321,6 +321,27 @@ describe('reletan-ci automerge on GitHub Actions', () => {
     });
   });
 
+  it("never prints the job's token, even when GitHub echoes it", async () => {
+    const jobToken = 'ghs_jobTokenFromActions123';
+    const body = { message: `Resource not accessible by integration (${jobToken})` };
+    nock(API).get(PR_PATH).reply(403, body).get(`${PR_PATH}/reviews`).query(true).reply(403, body);
+    const result = await reletanCi(
+      {},
+      {
+        GITHUB_ACTIONS: 'true',
+        GITHUB_REPOSITORY: 'acme/shop',
+        GITHUB_REF: 'refs/pull/31/merge',
+        GITHUB_TOKEN: jobToken,
+      },
+      { json: true, verbose: true },
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.json()).toMatchObject({
+      error: { code: 'GITHUB_FORBIDDEN', message: expect.stringContaining('integration (***)') },
+    });
+    expect(result.stdout + result.stderr).not.toContain(jobToken);
+  });
+
   it('reads the PR from refs/pull/N/merge', async () => {
     const scope = pullRequest31({ mergeableState: 'dirty', mergeable: false });
     const result = await reletanCi(
@@ -410,10 +431,11 @@ describe('reletan-ci automerge --expected-sha', () => {
 describe('failures and bad input', () => {
   it('exits 1 after the retries when GitHub keeps failing, printing the error as JSON and never the token', async () => {
     // The first attempt and 3 retries: every one must be made (done() fails otherwise), and no fifth.
+    // A proxy that echoes the request's token in its error page: the worst case for redaction.
     const scope = nock(API)
       .get(PR_PATH)
       .times(4)
-      .reply(502, 'Bad Gateway')
+      .reply(502, `Bad Gateway (request with token ${TOKEN})`)
       .get(`${PR_PATH}/reviews`)
       .query(true)
       .reply(200, []);
@@ -425,22 +447,36 @@ describe('failures and bad input', () => {
     scope.done();
     expect(fifth.activeMocks()).toHaveLength(1);
     expect(result.exitCode).toBe(1);
-    expect(result.json()).toMatchObject({ error: { code: 'GITHUB_API_FAILED', kind: 'failure' } });
+    expect(result.json()).toMatchObject({
+      error: {
+        code: 'GITHUB_API_FAILED',
+        kind: 'failure',
+        message: expect.stringContaining('502 Bad Gateway (request with token ***)'),
+      },
+    });
+    expect(result.stderr).toContain('502 Bad Gateway (request with token ***)');
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
   });
 
-  it('exits 1 when GitHub rejects the token', async () => {
-    nock(API)
-      .get(PR_PATH)
-      .reply(401, { message: 'Bad credentials' })
-      .get(`${PR_PATH}/reviews`)
-      .query(true)
-      .reply(401, { message: 'Bad credentials' });
-    const result = await reletanCi({}, circleci, {});
+  it('exits 1 when GitHub rejects the token, never printing it even when GitHub echoes it', async () => {
+    const body = {
+      message: `Bad credentials for ${TOKEN}`,
+      documentation_url: 'https://docs.github.com/rest',
+    };
+    nock(API).get(PR_PATH).reply(401, body).get(`${PR_PATH}/reviews`).query(true).reply(401, body);
+    const result = await reletanCi({}, circleci, { verbose: true });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(
-      'GitHub rejected the token while reading https://github.com/acme/shop/pull/31',
+      'GitHub rejected the token while reading https://github.com/acme/shop/pull/31: 401 Bad credentials for ***',
     );
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
+
+    nock(API).get(PR_PATH).reply(401, body).get(`${PR_PATH}/reviews`).query(true).reply(401, body);
+    const json = await reletanCi({}, circleci, { json: true, verbose: true });
+    expect(json.json()).toMatchObject({
+      error: { code: 'GITHUB_AUTH_FAILED', message: expect.stringContaining('Bad credentials for ***') },
+    });
+    expect(json.stdout + json.stderr).not.toContain(TOKEN);
   });
 
   it.each([
@@ -510,8 +546,12 @@ describe('the built bin', () => {
     expect(result.stdout.startsWith(`waiting ${onFake(32)}: the head moved after 6dcb09b`)).toBe(true);
   });
 
-  it('exits 1 for a rejected token and 2 for a missing one', async () => {
-    expect((await run([], { ...circleci, GITHUB_TOKEN: 'ghp_wrong' })).exitCode).toBe(1);
+  it('exits 1 for a rejected token (never printing it) and 2 for a missing one', async () => {
+    const rejected = await run(['--json', '--verbose'], { ...circleci, GITHUB_TOKEN: 'ghp_wrongToken42' });
+    expect(rejected.exitCode).toBe(1);
+    expect(rejected.stderr).toContain('Bad credentials for ***');
+    expect(JSON.parse(rejected.stdout)).toMatchObject({ error: { code: 'GITHUB_AUTH_FAILED' } });
+    expect(rejected.stdout + rejected.stderr).not.toContain('ghp_wrongToken42');
     const missing = await run([], { ...circleci, GITHUB_TOKEN: '' });
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain('no GitHub token: set GITHUB_TOKEN or GH_TOKEN');

@@ -1,9 +1,10 @@
 import {
   createGitHubClient,
   createLogger,
-  errorToJson,
+  formatError,
   type GitHubClientOptions,
   type OutputStream,
+  reportError,
 } from '@reletan/core';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -37,12 +38,27 @@ function client(options: Partial<GitHubClientOptions> = {}) {
   });
 }
 
-function captureLogger() {
+function captureLogger(options: { json?: boolean } = {}) {
   const chunks: string[] = [];
-  const sink: OutputStream = { write: (chunk: string) => chunks.push(chunk) };
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (into: string[]): OutputStream => ({
+    write: (chunk: string) => {
+      chunks.push(chunk);
+      into.push(chunk);
+    },
+  });
   return {
-    logger: createLogger({ stdout: sink, stderr: sink, env: { CI: 'true' }, level: 'debug' }),
+    logger: createLogger({
+      stdout: sink(out),
+      stderr: sink(err),
+      env: { CI: 'true' },
+      level: 'debug',
+      json: options.json ?? false,
+    }),
     text: () => chunks.join(''),
+    stdout: () => out.join(''),
+    stderr: () => err.join(''),
   };
 }
 
@@ -336,14 +352,27 @@ describe('transient failures and access errors', () => {
   });
 
   it.each([
-    [401, { message: 'Bad credentials' }, 'GITHUB_AUTH_FAILED', /GITHUB_TOKEN/],
-    [403, { message: 'Resource not accessible by integration' }, 'GITHUB_FORBIDDEN', /pull requests/],
-    [404, { message: 'Not Found' }, 'GITHUB_NOT_FOUND', /404 when the token cannot see/],
-  ])('fails (exit 1) on a %i with a hint, never printing the token', async (status, body, code, hint) => {
+    [401, `Bad credentials for ${TOKEN}`, 'GITHUB_AUTH_FAILED', /GITHUB_TOKEN/],
+    [403, `Resource not accessible by integration (${TOKEN})`, 'GITHUB_FORBIDDEN', /pull requests/],
+    [404, `Not Found: ${TOKEN}`, 'GITHUB_NOT_FOUND', /404 when the token cannot see/],
+  ])('fails (exit 1) on a %i with a hint, never printing the token', async (status, message, code, hint) => {
+    // GitHub echoing the token back is the worst case: the client registered it with the logger, which
+    // redacts it from the verbose error (message, stack and causes) and from the JSON document.
+    const body = { message, documentation_url: 'https://docs.github.com/rest' };
     nock(API).get(PR_PATH).reply(status, body).get(`${PR_PATH}/reviews`).query(true).reply(status, body);
-    const error = await run().catch((caught: unknown) => caught);
+    const output = captureLogger({ json: true });
+    const error = await run({}, { client: { logger: output.logger }, logger: output.logger }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toMatchObject({ code, kind: 'failure', hint: expect.stringMatching(hint) });
-    expect(JSON.stringify(errorToJson(error))).not.toContain(TOKEN);
+    expect(formatError(error, { verbose: true })).toContain(TOKEN);
+    reportError(error, output.logger, true);
+    expect(output.stderr()).toContain(output.logger.redact(formatError(error, { verbose: true })));
+    expect(output.stderr()).toContain(message.replace(TOKEN, '***'));
+    expect(JSON.parse(output.stdout())).toMatchObject({
+      error: { code, message: expect.stringContaining(message.replace(TOKEN, '***')) },
+    });
+    expect(output.text()).not.toContain(TOKEN);
   });
 
   it('fails on an unexpected answer to the merge (422)', async () => {

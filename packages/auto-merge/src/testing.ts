@@ -220,7 +220,7 @@ export interface FakePullRequest {
 }
 
 export interface FakeGitHubOptions {
-  /** The only token accepted; anything else gets 401 Bad credentials. */
+  /** The only token accepted; anything else gets 401 "Bad credentials for TOKEN" (echoing it, as a worst case). */
   token: string;
   /** @default "acme/shop" */
   repository?: string;
@@ -270,7 +270,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         response.end(data === undefined ? '' : JSON.stringify(data));
       };
       if (request.headers.authorization !== `token ${options.token}`) {
-        return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+        // Echoes the token it was sent, the worst case for redaction, so tests can check it never shows.
+        const presented = (request.headers.authorization ?? '').replace(/^token /, '');
+        return send(401, {
+          message: `Bad credentials${presented ? ` for ${presented}` : ''}`,
+          documentation_url: 'https://docs.github.com/rest',
+        });
       }
       const match = prPath.exec(url.pathname);
       const entry = match ? state.get(Number(match[1])) : undefined;
