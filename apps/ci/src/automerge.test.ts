@@ -140,6 +140,30 @@ describe('reletan-ci automerge on CircleCI', () => {
     expect(body).toEqual({ sha: HEAD, merge_method: 'squash' });
   });
 
+  it.each([
+    ['dev', 'it is a long-lived branch'],
+    ['rel/2.0', 'branches under rel/ are long-lived'],
+  ])("never deletes the config's long-lived branch %s after merging it", async (headRef, kept) => {
+    await writeFile(
+      path.join(dir.path, 'reletan.config.json'),
+      JSON.stringify({
+        automerge: { deleteBranch: true },
+        git: { developBranch: 'dev', releasePrefix: 'rel/' },
+      }),
+    );
+    // No DELETE (nor the list of dependent PRs) is intercepted: either would fail the run.
+    const scope = pullRequest31({ headRef, baseRef: 'main' })
+      .put(`${PR_PATH}/merge`)
+      .reply(200, mergeResultBody());
+    const result = await reletanCi({}, circleci);
+    scope.done();
+    expect(result.json()).toMatchObject({
+      action: 'merged',
+      merged: true,
+      reason: expect.stringContaining(`; kept branch ${headRef}: ${kept}`),
+    });
+  });
+
   it('exits 0 with "waiting" for a PR GitHub is still computing, after re-reading it with backoff', async () => {
     const scope = nock(API)
       .get(PR_PATH)

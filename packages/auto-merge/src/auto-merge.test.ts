@@ -8,7 +8,7 @@ import {
 } from '@reletan/core';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { autoMerge } from './auto-merge.js';
+import { autoMerge, type KeepBranches } from './auto-merge.js';
 import { resolveMergePolicy } from './merge-policy.js';
 import { DEFAULT_HEAD_SHA, mergeResultBody, pullRequestBody, reviewBody } from './testing.js';
 
@@ -81,6 +81,7 @@ async function run(
     client?: Partial<GitHubClientOptions>;
     sleeps?: number[];
     logger?: ReturnType<typeof captureLogger>['logger'];
+    keepBranches?: KeepBranches;
   } = {},
 ) {
   return autoMerge({
@@ -92,6 +93,7 @@ async function run(
       extra.sleeps?.push(ms);
     },
     ...(extra.logger ? { logger: extra.logger } : {}),
+    ...(extra.keepBranches ? { keepBranches: extra.keepBranches } : {}),
   });
 }
 
@@ -596,6 +598,75 @@ describe('deleting the head branch', () => {
     expect(text()).toContain(
       'merged, but could not delete branch feature/cart: Cannot delete this protected branch',
     );
+  });
+});
+
+describe('branches that are never deleted', () => {
+  const gitFlow: KeepBranches = { names: ['main', 'develop'], prefixes: ['release/', 'hotfix/'] };
+
+  it.each([
+    ['the default branch', 'trunk', {}, "kept branch trunk: it is the repository's default branch"],
+    ['develop', 'develop', gitFlow, 'kept branch develop: it is a long-lived branch'],
+    ['main', 'main', gitFlow, "kept branch main: it is the repository's default branch"],
+    ['a release branch', 'release/1.4.0', gitFlow, 'kept branch release/1.4.0: branches under release/'],
+    ['a hotfix branch', 'hotfix/1.4.1', gitFlow, 'kept branch hotfix/1.4.1: branches under hotfix/'],
+  ])('keeps %s as the head of a merged PR, asking nothing', async (_name, headRef, keepBranches, kept) => {
+    // Neither the list of dependent PRs nor a DELETE is intercepted: either would fail the run.
+    const body = pullRequestBody({ headRef, baseRef: 'staging' });
+    const defaultBranch = headRef === 'trunk' ? 'trunk' : 'main';
+    body.base.repo.default_branch = defaultBranch;
+    const scope = nock(API)
+      .get(PR_PATH)
+      .reply(200, body)
+      .get(`${PR_PATH}/reviews`)
+      .query(true)
+      .reply(200, approvals)
+      .put(`${PR_PATH}/merge`)
+      .reply(200, mergeResultBody());
+    const result = await run({ deleteBranch: true }, { keepBranches });
+    scope.done();
+    expect(result).toMatchObject({ action: 'merged', merged: true });
+    expect(result.reason).toContain(`; ${kept}`);
+  });
+
+  it('says in a dry run that it would keep it', async () => {
+    const scope = github({ headRef: 'release/1.4.0' });
+    const result = await run({ deleteBranch: true }, { dryRun: true, keepBranches: gitFlow });
+    scope.done();
+    expect(result.reason).toMatch(/; would keep branch release\/1\.4\.0: branches under release\/ /);
+  });
+
+  it('deletes a topic branch that only looks like a kept one', async () => {
+    const scope = github({ headRef: 'feature/release/notes' })
+      .put(`${PR_PATH}/merge`)
+      .reply(200, mergeResultBody())
+      .get('/repos/acme/shop/pulls')
+      .query(true)
+      .reply(200, [])
+      .delete('/repos/acme/shop/git/refs/heads%2Ffeature%2Frelease%2Fnotes')
+      .reply(204);
+    const result = await run({ deleteBranch: true }, { keepBranches: gitFlow });
+    scope.done();
+    expect(result.reason).toMatch(/; deleted branch feature\/release\/notes$/);
+  });
+
+  it('warns on a 422 that is not "Reference does not exist", instead of calling the branch deleted', async () => {
+    const { logger, text } = captureLogger();
+    const scope = github()
+      .put(`${PR_PATH}/merge`)
+      .reply(200, mergeResultBody())
+      .get('/repos/acme/shop/pulls')
+      .query(true)
+      .reply(200, [])
+      .delete('/repos/acme/shop/git/refs/heads%2Ffeature%2Fcart')
+      .reply(422, { message: 'Validation Failed', status: '422' });
+    const result = await run({ deleteBranch: true }, { logger });
+    scope.done();
+    expect(result).toMatchObject({
+      merged: true,
+      reason: expect.stringMatching(/could not delete branch feature\/cart$/),
+    });
+    expect(text()).toContain('merged, but could not delete branch feature/cart: Validation Failed');
   });
 });
 

@@ -45,6 +45,20 @@ export interface AutoMergeOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Progress of the re-reads, debug lines, and warnings (e.g. a branch that could not be deleted). */
   logger?: Logger;
+  /**
+   * Branches `deleteBranch` never deletes, besides the repository's default branch: long-lived ones by name
+   * (`git.mainBranch`, `git.developBranch`) and by prefix (`git.releasePrefix`, `git.hotfixPrefix`).
+   * @default { names: [], prefixes: [] }
+   */
+  keepBranches?: KeepBranches;
+}
+
+/** Branches that are never deleted after a merge. */
+export interface KeepBranches {
+  /** @default [] */
+  names?: readonly string[];
+  /** @default [] */
+  prefixes?: readonly string[];
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -155,10 +169,13 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
   async function merge(sha: string, method: MergePolicy['method'], reason: string): Promise<AutoMergeResult> {
     const deletes = policy.deleteBranch && !isFromFork(pr);
     if (dryRun) {
-      return outcome(
-        'merged',
-        `would merge head ${short(sha)} with ${method}; ${reason}${deletes ? `; would delete branch ${pr.head.ref}` : ''}`,
-      );
+      const kept = keptBecause();
+      const branch = !deletes
+        ? ''
+        : kept
+          ? `; would keep branch ${pr.head.ref}: ${kept}`
+          : `; would delete branch ${pr.head.ref}`;
+      return outcome('merged', `would merge head ${short(sha)} with ${method}; ${reason}${branch}`);
     }
     let mergeSha: string;
     let note = '';
@@ -234,9 +251,24 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
     return outcome('merged', `${merged}; ${await deleteHeadBranch()}`, true);
   }
 
+  /** Why the head branch must outlive the merge, if it must. */
+  function keptBecause(): string | undefined {
+    const branch = pr.head.ref;
+    const defaultBranch = pr.head.repo?.default_branch ?? pr.base.repo.default_branch;
+    if (branch === defaultBranch) return "it is the repository's default branch";
+    if (options.keepBranches?.names?.includes(branch))
+      return 'it is a long-lived branch (git.mainBranch, git.developBranch)';
+    const prefix = options.keepBranches?.prefixes?.find((candidate) => branch.startsWith(candidate));
+    if (prefix !== undefined)
+      return `branches under ${prefix} are long-lived (git.releasePrefix, git.hotfixPrefix)`;
+    return undefined;
+  }
+
   /** Never fails the run: the merge already happened. */
   async function deleteHeadBranch(): Promise<string> {
     const branch = pr.head.ref;
+    const kept = keptBecause();
+    if (kept) return `kept branch ${branch}: ${kept}`;
     try {
       const { data: dependents } = await github.rest.pulls.list({
         owner,
@@ -250,8 +282,11 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
       await github.rest.git.deleteRef({ owner, repo, ref: `heads/${branch}` });
       return `deleted branch ${branch}`;
     } catch (error) {
-      // The repository's "automatically delete head branches" setting may have been first.
-      if (statusOf(error) === 422) return `branch ${branch} was already deleted`;
+      // The repository's "automatically delete head branches" setting may have been first; any other 422
+      // (e.g. a protected branch) is a refusal worth a warning.
+      if (statusOf(error) === 422 && /reference does not exist/i.test(gitHubMessage(error))) {
+        return `branch ${branch} was already deleted`;
+      }
       logger?.warn(`merged, but could not delete branch ${branch}: ${gitHubMessage(error)}`);
       return `could not delete branch ${branch}`;
     }

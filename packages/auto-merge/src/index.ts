@@ -2,6 +2,7 @@ export {
   type AutoMergeOptions,
   type AutoMergeTarget,
   autoMerge,
+  type KeepBranches,
   UNKNOWN_MERGEABILITY_DELAYS,
 } from './auto-merge.js';
 export { type DecideMergeOptions, decideMerge, isFromFork } from './decide-merge.js';

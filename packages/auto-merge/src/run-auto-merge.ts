@@ -6,7 +6,7 @@ import {
   requireGitHubApiUrlForHost,
   resolveGitHubToken,
 } from '@reletan/core';
-import { autoMerge } from './auto-merge.js';
+import { autoMerge, type KeepBranches } from './auto-merge.js';
 import { findPullRequest } from './find-pull-request.js';
 import type { PullRequestTarget } from './pull-request-input.js';
 import { actionsTokenWarning } from './token-warning.js';
@@ -24,6 +24,8 @@ export interface RunAutoMergeOptions {
   client?: Partial<GitHubClientOptions>;
   /** The wait between re-reads of an unknown mergeability. @default a real timer */
   sleep?: (ms: number) => Promise<void>;
+  /** Branches `deleteBranch` never deletes, besides the repository's default one. @default none */
+  keepBranches?: KeepBranches;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function runAutoMerge(options: RunAutoMergeOptions): Promise<AutoMe
     dryRun: options.dryRun ?? false,
     ...(logger ? { logger } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.keepBranches ? { keepBranches: options.keepBranches } : {}),
   });
   const token = options.client?.token ?? resolveGitHubToken(env)?.token;
   const wrote = result.action === 'merged' || result.action === 'updated-branch';
@@ -57,7 +60,8 @@ export async function runAutoMerge(options: RunAutoMergeOptions): Promise<AutoMe
   return result;
 }
 
-export interface AutomergeWithConfigOptions extends Omit<RunAutoMergeOptions, 'pullRequest' | 'policy'> {
+export interface AutomergeWithConfigOptions
+  extends Omit<RunAutoMergeOptions, 'pullRequest' | 'policy' | 'keepBranches'> {
   config: ReletanConfig;
   /** A PR URL or number (`--pr`, or the CLI's argument). Without it, the CI build's own PR. */
   input?: string;
@@ -72,7 +76,9 @@ export interface AutomergeWithConfigOptions extends Omit<RunAutoMergeOptions, 'p
 
 /**
  * What both bins run: the pull request (given, or the CI build's own; a bare number resolves in
- * `github.repository`, the CI's repository or git's origin) merged under the config's `automerge` policy.
+ * `github.repository`, the CI's repository or git's origin) merged under the config's `automerge` policy,
+ * never deleting the config's long-lived branches (`git.mainBranch`, `git.developBranch`, and those under
+ * `git.releasePrefix` and `git.hotfixPrefix`).
  */
 export async function automergeWithConfig(options: AutomergeWithConfigOptions): Promise<AutoMergeResult> {
   const { config, input, expectedSha, cwd, ...run } = options;
@@ -84,5 +90,10 @@ export async function automergeWithConfig(options: AutomergeWithConfigOptions): 
     ...(cwd ? { cwd } : {}),
     ...(run.logger ? { logger: run.logger } : {}),
   });
-  return runAutoMerge({ ...run, pullRequest, policy: config.automerge });
+  // git-flow's long-lived branches are never deleted, whatever a PR's head is.
+  const keepBranches = {
+    names: [config.git.mainBranch, config.git.developBranch],
+    prefixes: [config.git.releasePrefix, config.git.hotfixPrefix],
+  };
+  return runAutoMerge({ ...run, pullRequest, policy: config.automerge, keepBranches });
 }

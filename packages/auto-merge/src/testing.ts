@@ -38,6 +38,7 @@ function repositoryBody(fullName: string, id: number, serverUrl: string) {
     private: false,
     owner: gitHubUser(owner),
     html_url: `${serverUrl}/${fullName}`,
+    default_branch: 'main',
     fork: id !== 1,
     url: `https://api.github.com/repos/${fullName}`,
   };

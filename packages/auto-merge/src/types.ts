@@ -34,11 +34,11 @@ export interface PullRequestSnapshot {
     sha: string;
     ref: string;
     /** Null when the fork the PR came from was deleted. */
-    repo: { id?: number; full_name: string } | null;
+    repo: { id?: number; full_name: string; default_branch?: string } | null;
   };
   base: {
     ref: string;
-    repo: { id?: number; full_name: string };
+    repo: { id?: number; full_name: string; default_branch?: string };
   };
 }
 
