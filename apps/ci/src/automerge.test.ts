@@ -171,7 +171,6 @@ describe('reletan-ci automerge on CircleCI', () => {
       .reply(200, pullRequestBody({ number: 31, mergeable: null, mergeableState: 'unknown' }))
       .get(`${PR_PATH}/reviews`)
       .query(true)
-      .times(5)
       .reply(200, [reviewBody({ id: 1, login: 'alice', state: 'APPROVED', number: 31 })]);
     const result = await reletanCi({}, circleci);
     scope.done();

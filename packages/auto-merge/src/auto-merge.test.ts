@@ -3,6 +3,7 @@ import {
   createLogger,
   formatError,
   type GitHubClientOptions,
+  type Octokit,
   type OutputStream,
   reportError,
 } from '@reletan/core';
@@ -151,9 +152,9 @@ describe('when GitHub is still computing mergeability', () => {
       .reply(200, pullRequestBody({ mergeable: null, mergeableState: 'unknown' }))
       .get(PR_PATH)
       .reply(200, pullRequestBody({ mergeable: true, mergeableState: 'clean' }))
+      // Read once: only the PR is read again (a second read of the reviews would find no interceptor).
       .get(`${PR_PATH}/reviews`)
       .query(true)
-      .times(3)
       .reply(200, approvals)
       .put(`${PR_PATH}/merge`, { sha: HEAD, merge_method: 'merge' })
       .reply(200, mergeResultBody());
@@ -173,7 +174,6 @@ describe('when GitHub is still computing mergeability', () => {
       .reply(200, pullRequestBody({ mergeable: null, mergeableState: 'unknown' }))
       .get(`${PR_PATH}/reviews`)
       .query(true)
-      .times(5)
       .reply(200, approvals);
     const result = await run({}, { sleeps });
     scope.done();
@@ -239,6 +239,29 @@ describe('when the merge is refused', () => {
     scope.done();
     expect(result).toMatchObject({ action: 'merged', merged: true });
     expect(result.reason).toMatch(/as e5bd391 \(GitHub answered 405, but the PR is merged by reletan-bot\)$/);
+  });
+});
+
+describe('bugs are not GitHub failures', () => {
+  it('lets a programming error through as it is, not as GITHUB_API_FAILED', async () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'sha')");
+    const broken = {
+      rest: {
+        pulls: {
+          get: async () => {
+            throw bug;
+          },
+          listReviews: async () => ({ data: [] }),
+        },
+      },
+      paginate: async () => [],
+    } as unknown as Octokit;
+    const error = await autoMerge({
+      github: broken,
+      pullRequest: { owner: 'acme', repo: 'shop', number: 42 },
+      policy: resolveMergePolicy(),
+    }).catch((caught: unknown) => caught);
+    expect(error).toBe(bug);
   });
 });
 
@@ -443,6 +466,35 @@ describe('reviews are read from every page', () => {
     const result = await run();
     scope.done();
     expect(result).toMatchObject({ action: 'waiting', reason: 'changes requested by bob' });
+  });
+
+  it('reads the pages once while GitHub computes mergeability, re-reading only the PR', async () => {
+    const unknown = pullRequestBody({ mergeable: null, mergeableState: 'unknown' });
+    // Each page is served once: a second read of any would find no interceptor and fail the run.
+    const scope = nock(API)
+      .get(PR_PATH)
+      .times(2)
+      .reply(200, unknown)
+      .get(PR_PATH)
+      .reply(200, pullRequestBody())
+      .get(`${PR_PATH}/reviews`)
+      .query({ per_page: '100' })
+      .reply(200, [reviewBody({ id: 1, login: 'alice', state: 'APPROVED' }), ...page(2, 99)], {
+        link: link(2, 3),
+      })
+      .get('/repositories/1/pulls/42/reviews')
+      .query({ per_page: '100', page: '2' })
+      .reply(200, page(101, 100), { link: link(3, 3) })
+      .get('/repositories/1/pulls/42/reviews')
+      .query({ per_page: '100', page: '3' })
+      .reply(200, page(201, 50))
+      .put(`${PR_PATH}/merge`)
+      .reply(200, mergeResultBody());
+    const sleeps: number[] = [];
+    const result = await run({}, { sleeps });
+    scope.done();
+    expect(sleeps).toEqual([2000, 4000]);
+    expect(result).toMatchObject({ action: 'merged', reason: expect.stringMatching(/^approved by alice;/) });
   });
 
   it("folds the pages in order: a change request on page 1 is cleared by the reviewer's approval on page 3", async () => {

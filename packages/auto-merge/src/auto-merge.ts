@@ -1,9 +1,8 @@
 import { type Logger, type Octokit, ReletanError, usageError } from '@reletan/core';
 import { decideMerge, isFromFork } from './decide-merge.js';
 import { explainBlocked, explainUnstable } from './explain-block.js';
-import { gitHubFailure, gitHubMessage, statusOf } from './github-errors.js';
+import { asGitHubFailure, gitHubMessage, isRequestError, statusOf } from './github-errors.js';
 import { readCheckFacts } from './read-check-facts.js';
-import { foldReviews } from './review-folding.js';
 import type {
   AutoMergeResult,
   MergeDecision,
@@ -79,27 +78,32 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
   const sleep = options.sleep ?? realSleep;
   const dryRun = options.dryRun ?? false;
 
-  let pr: PullRequestSnapshot;
-  let reviews: ReviewSnapshot[];
-  let decision: MergeDecision;
-  for (let read = 1; ; read++) {
-    [pr, reviews] = await readPullRequest(github, options.pullRequest, url);
-    decision = decideMerge(
-      pr,
+  const decide = (current: PullRequestSnapshot) =>
+    decideMerge(
+      current,
       reviews,
       policy,
       options.pullRequest.expectedHeadSha ? { expectedHeadSha: options.pullRequest.expectedHeadSha } : {},
     );
+  const debug = (current: PullRequestSnapshot, decided: MergeDecision) =>
     logger?.debug(
-      `read ${pr.html_url}: ${pr.state}, head ${pr.head.sha}, mergeable ${pr.mergeable}, mergeable_state ${pr.mergeable_state}, ${reviews.length} reviews -> ${decision.action}: ${decision.reason}`,
+      `read ${current.html_url}: ${current.state}, head ${current.head.sha}, mergeable ${current.mergeable}, mergeable_state ${current.mergeable_state}, ${reviews.length} reviews -> ${decided.action}: ${decided.reason}`,
     );
-    const unknown = decision.action === 'wait' && decision.code === 'unknown';
-    const delay = delays[read - 1];
-    if (!unknown || delay === undefined) break;
+
+  // The reviews are read once: while GitHub computes mergeability only the PR is read again (a push
+  // meanwhile changes its head, which the decision and the merge's sha pin both see).
+  let [pr, reviews] = await readPullRequest(github, options.pullRequest, url);
+  let decision = decide(pr);
+  debug(pr, decision);
+  for (const [index, delay] of delays.entries()) {
+    if (decision.action !== 'wait' || decision.code !== 'unknown') break;
     logger?.progress(
-      `GitHub is still computing whether ${pr.html_url} can be merged; reading it again in ${seconds(delay)} (read ${read + 1} of ${delays.length + 1})`,
+      `GitHub is still computing whether ${pr.html_url} can be merged; reading it again in ${seconds(delay)} (read ${index + 2} of ${delays.length + 1})`,
     );
     await sleep(delay);
+    pr = await readPull(github, options.pullRequest, url);
+    decision = decide(pr);
+    debug(pr, decision);
   }
 
   const outcome = (action: AutoMergeResult['action'], reason: string, merged = false): AutoMergeResult => ({
@@ -115,7 +119,7 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
     case 'skip':
       return outcome('skipped', decision.reason);
     case 'wait':
-      return outcome('waiting', await explainWait(decision, pr, reviews));
+      return outcome('waiting', await explainWait(decision, pr));
     case 'update-branch':
       return updateBranch(decision.sha, decision.reason);
     case 'merge':
@@ -125,7 +129,6 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
   async function explainWait(
     waiting: Extract<MergeDecision, { action: 'wait' }>,
     current: PullRequestSnapshot,
-    currentReviews: readonly ReviewSnapshot[],
   ): Promise<string> {
     if (waiting.code === 'unknown') {
       const total = delays.reduce((sum, delay) => sum + delay, 0);
@@ -139,10 +142,7 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
     );
     return waiting.code === 'unstable'
       ? explainUnstable(facts)
-      : explainBlocked(facts, {
-          approvals: foldReviews(currentReviews).approvedBy.length,
-          method: policy.method,
-        });
+      : explainBlocked(facts, { approvals: waiting.approvedBy?.length ?? 0, method: policy.method });
   }
 
   async function updateBranch(sha: string, reason: string): Promise<AutoMergeResult> {
@@ -158,7 +158,7 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
           `GitHub did not update the branch (422: ${gitHubMessage(error)}); nothing changed`,
         );
       }
-      throw gitHubFailure(error, `updating the branch of ${url}`, url);
+      throw asGitHubFailure(error, `updating the branch of ${url}`, url);
     }
     return outcome(
       'updated-branch',
@@ -212,7 +212,7 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
           `the head moved after ${short(sha)} was checked (409: ${gitHubMessage(error)}); nothing merged, the new head needs its own run`,
         );
       }
-      if (status !== 405) throw gitHubFailure(error, `merging ${url}`, url);
+      if (status !== 405) throw asGitHubFailure(error, `merging ${url}`, url);
       const refusal = gitHubMessage(error);
       // The repository (or a ruleset) does not allow this method: every later run would be refused too.
       if (METHOD_NOT_ALLOWED.test(refusal)) {
@@ -226,6 +226,7 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
       try {
         now = (await github.rest.pulls.get({ owner, repo, pull_number: number })).data;
       } catch (readError) {
+        if (!isRequestError(readError)) throw readError;
         throw new ReletanError({
           code: 'GITHUB_API_FAILED',
           kind: 'failure',
@@ -293,19 +294,33 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
   }
 }
 
+/** The PR and every page of its reviews, read in parallel; both settle before a failure is reported. */
 async function readPullRequest(
   github: Octokit,
   target: AutoMergeTarget,
   url: string,
 ): Promise<[PullRequestSnapshot, ReviewSnapshot[]]> {
   const params = { owner: target.owner, repo: target.repo, pull_number: target.number };
+  const [pr, reviews] = await Promise.allSettled([
+    readPull(github, target, url),
+    github.paginate(github.rest.pulls.listReviews, { ...params, per_page: 100 }),
+  ]);
+  if (pr.status === 'rejected') throw pr.reason;
+  if (reviews.status === 'rejected')
+    throw asGitHubFailure(reviews.reason, `reading the reviews of ${url}`, url);
+  return [pr.value, reviews.value];
+}
+
+async function readPull(github: Octokit, target: AutoMergeTarget, url: string): Promise<PullRequestSnapshot> {
   try {
-    return await Promise.all([
-      github.rest.pulls.get(params).then(({ data }) => data),
-      github.paginate(github.rest.pulls.listReviews, { ...params, per_page: 100 }),
-    ]);
+    const { data } = await github.rest.pulls.get({
+      owner: target.owner,
+      repo: target.repo,
+      pull_number: target.number,
+    });
+    return data;
   } catch (error) {
-    throw gitHubFailure(error, `reading ${url}`, url);
+    throw asGitHubFailure(error, `reading ${url}`, url);
   }
 }
 

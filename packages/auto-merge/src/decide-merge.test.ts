@@ -281,6 +281,21 @@ describe('required approvals', () => {
     expect(decide({}, [], { requiredApprovals: 0 }).reason).toBe('no approval required; checks passed');
   });
 
+  it('carries the approvals that count in a wait decided after the reviews', () => {
+    const reviews = [review('alice', 'APPROVED'), review('mallory', 'APPROVED', 'NONE')];
+    expect(decide({ mergeable_state: 'blocked' }, reviews)).toMatchObject({
+      action: 'wait',
+      code: 'blocked',
+      approvedBy: ['alice'],
+    });
+    expect(decide({ mergeable_state: 'unstable' }, reviews)).toMatchObject({ approvedBy: ['alice'] });
+    expect(decide({}, reviews, { requiredApprovals: 2 })).toMatchObject({
+      code: 'approvals',
+      approvedBy: ['alice'],
+    });
+    expect(decide({ draft: true }, reviews)).not.toHaveProperty('approvedBy');
+  });
+
   it('says which approvals did not count', () => {
     const reviews = [review('alice', 'APPROVED'), review('mallory', 'APPROVED', 'NONE')];
     expect(decide({}, reviews, { requiredApprovals: 2 }).reason).toBe(

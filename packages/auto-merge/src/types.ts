@@ -94,7 +94,14 @@ export type SkipCode = 'closed' | 'merged' | 'skip-label' | 'missing-label' | 'b
 export type MergeDecision =
   | { action: 'merge'; sha: string; method: MergeMethod; reason: string }
   | { action: 'update-branch'; sha: string; reason: string }
-  | { action: 'wait'; code: WaitCode; sha: string; reason: string }
+  | {
+      action: 'wait';
+      code: WaitCode;
+      sha: string;
+      reason: string;
+      /** The approvals that count, once the reviews were folded (absent for a draft or a moved head). */
+      approvedBy?: string[];
+    }
   | { action: 'skip'; code: SkipCode; sha: string; reason: string };
 
 /** The outcome of {@link autoMerge}, also what `--json` prints. */
