@@ -344,6 +344,27 @@ describe('reletan-ci automerge on GitHub Actions', () => {
     });
   });
 
+  it("does not warn about the job's GITHUB_TOKEN when nothing was written (--dry-run, waiting)", async () => {
+    const env = {
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: 'acme/shop',
+      GITHUB_REF: 'refs/pull/31/merge',
+      GITHUB_TOKEN: 'ghs_jobTokenFromActions123',
+    };
+    const dryRun = pullRequest31();
+    const wouldMerge = await reletanCi({ dryRun: true }, env);
+    dryRun.done();
+    expect(wouldMerge.json()).toMatchObject({ action: 'merged', merged: false, dryRun: true });
+    expect(wouldMerge.stderr).not.toContain('GITHUB_TOKEN');
+
+    const waiting = pullRequest31({ mergeableState: 'dirty', mergeable: false });
+    const notReady = await reletanCi({}, env);
+    waiting.done();
+    expect(notReady.json()).toMatchObject({ action: 'waiting' });
+    expect(notReady.stderr).not.toContain('GITHUB_TOKEN');
+  });
+
   it("never prints the job's token, even when GitHub echoes it", async () => {
     const jobToken = 'ghs_jobTokenFromActions123';
     const body = { message: `Resource not accessible by integration (${jobToken})` };

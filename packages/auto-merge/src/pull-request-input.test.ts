@@ -75,9 +75,10 @@ describe('which pull request', () => {
 
 describe("GitHub Actions' own token", () => {
   it('warns when a GitHub Actions job writes with an installation token', () => {
-    expect(actionsTokenWarning({ GITHUB_ACTIONS: 'true' }, 'ghs_abc')).toMatch(/starts no workflow run/);
-    expect(actionsTokenWarning({ GITHUB_ACTIONS: 'true' }, 'ghp_personal')).toBeUndefined();
-    expect(actionsTokenWarning({ CIRCLECI: 'true' }, 'ghs_abc')).toBeUndefined();
+    expect(actionsTokenWarning('github-actions', 'ghs_abc')).toMatch(/starts no workflow run/);
+    expect(actionsTokenWarning('github-actions', 'ghp_personal')).toBeUndefined();
+    expect(actionsTokenWarning('circleci', 'ghs_abc')).toBeUndefined();
+    expect(actionsTokenWarning('generic', 'ghs_abc')).toBeUndefined();
   });
 });
 

@@ -1,5 +1,8 @@
 import {
+  type CiContext,
+  type CiProvider,
   createGitHubClient,
+  detectCiContext,
   type GitHubClientOptions,
   type Logger,
   type ReletanConfig,
@@ -26,6 +29,8 @@ export interface RunAutoMergeOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Branches `deleteBranch` never deletes, besides the repository's default one. @default none */
   keepBranches?: KeepBranches;
+  /** The CI this runs in, for the GitHub Actions token warning. @default detected from `env`, after a write */
+  ciProvider?: CiProvider;
 }
 
 /**
@@ -38,9 +43,12 @@ export async function runAutoMerge(options: RunAutoMergeOptions): Promise<AutoMe
   const env = options.env ?? process.env;
   const { pullRequest, logger } = options;
   const baseUrl = requireGitHubApiUrlForHost(pullRequest.host, `the pull request ${pullRequest.url}`, env);
+  // Resolved once: the client registers it as a secret, and the warning below looks at what kind it is.
+  const token = options.client?.token ?? resolveGitHubToken(env)?.token;
   const github = await createGitHubClient({
     env,
     baseUrl,
+    ...(token ? { token } : {}),
     ...(logger ? { logger } : {}),
     ...options.client,
   });
@@ -53,10 +61,18 @@ export async function runAutoMerge(options: RunAutoMergeOptions): Promise<AutoMe
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.keepBranches ? { keepBranches: options.keepBranches } : {}),
   });
-  const token = options.client?.token ?? resolveGitHubToken(env)?.token;
-  const wrote = result.action === 'merged' || result.action === 'updated-branch';
-  const warning = token && wrote ? actionsTokenWarning(env, token) : undefined;
-  if (warning) logger?.warn(warning);
+  // Only what this run pushed starts no workflow: a dry run, a wait or someone else's merge pushed nothing.
+  const wrote = !result.dryRun && (result.merged || result.action === 'updated-branch');
+  if (wrote && token) {
+    const provider =
+      options.ciProvider ??
+      (await detectCiContext({ env }).then(
+        (ci) => ci.provider,
+        () => undefined,
+      ));
+    const warning = provider && actionsTokenWarning(provider, token);
+    if (warning) logger?.warn(warning);
+  }
   return result;
 }
 
@@ -82,6 +98,10 @@ export interface AutomergeWithConfigOptions
  */
 export async function automergeWithConfig(options: AutomergeWithConfigOptions): Promise<AutoMergeResult> {
   const { config, input, expectedSha, cwd, ...run } = options;
+  // Detected once, when first needed: for the PR and the commit the build checked, then for the token warning.
+  let detected: Promise<CiContext> | undefined;
+  const detect = () =>
+    (detected ??= detectCiContext({ env: run.env ?? process.env, ...(cwd ? { cwd } : {}) }));
   const pullRequest = await findPullRequest({
     ...(input === undefined ? {} : { input }),
     ...(expectedSha === undefined ? {} : { expectedSha }),
@@ -89,11 +109,13 @@ export async function automergeWithConfig(options: AutomergeWithConfigOptions): 
     ...(run.env ? { env: run.env } : {}),
     ...(cwd ? { cwd } : {}),
     ...(run.logger ? { logger: run.logger } : {}),
+    detect,
   });
   // git-flow's long-lived branches are never deleted, whatever a PR's head is.
   const keepBranches = {
     names: [config.git.mainBranch, config.git.developBranch],
     prefixes: [config.git.releasePrefix, config.git.hotfixPrefix],
   };
-  return runAutoMerge({ ...run, pullRequest, policy: config.automerge, keepBranches });
+  const { provider } = await detect();
+  return runAutoMerge({ ...run, pullRequest, policy: config.automerge, keepBranches, ciProvider: provider });
 }
