@@ -241,6 +241,7 @@ try {
         ],
       },
       46: { pr: { fork: 'stranger/shop', headRef: 'patch-1' } },
+      47: { pr: { headRef: 'feature/wishlist' } },
     },
   });
   writeFileSync(
@@ -279,6 +280,34 @@ try {
         CIRCLECI: 'true',
         CIRCLE_PROJECT_USERNAME: 'acme',
         CIRCLE_PROJECT_REPONAME: 'shop',
+      },
+    });
+    console.log(
+      '\n  from a GitHub Actions workflow_run job: CI passed on an older commit of the PR, so nothing is merged:',
+    );
+    const event = path.join(root, 'workflow-run-event.json');
+    writeFileSync(
+      event,
+      JSON.stringify({
+        action: 'completed',
+        workflow_run: {
+          name: 'CI',
+          conclusion: 'success',
+          head_sha: '0ddba11c0ffee0ddba11c0ffee0ddba11c0ffee0',
+          pull_requests: [{ number: 47, head: { ref: 'feature/wishlist' }, base: { ref: 'develop' } }],
+        },
+      }),
+    );
+    run('reletan-ci', ['automerge'], {
+      env: {
+        ...githubEnv,
+        CI: 'true',
+        GITHUB_ACTIONS: 'true',
+        GITHUB_SERVER_URL: github.url,
+        GITHUB_REPOSITORY: 'acme/shop',
+        GITHUB_EVENT_NAME: 'workflow_run',
+        GITHUB_EVENT_PATH: event,
+        GITHUB_REF: 'refs/heads/main',
       },
     });
     console.log('\n  bad input is exit 2, with the reason:');
