@@ -78,6 +78,10 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
   const sleep = options.sleep ?? realSleep;
   const dryRun = options.dryRun ?? false;
 
+  // The reviews are read once: while GitHub computes mergeability only the PR is read again (a push
+  // meanwhile changes its head, which the decision and the merge's sha pin both see).
+  const [firstRead, reviews] = await readPullRequest(github, options.pullRequest, url);
+  let pr = firstRead;
   const decide = (current: PullRequestSnapshot) =>
     decideMerge(
       current,
@@ -90,9 +94,6 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
       `read ${current.html_url}: ${current.state}, head ${current.head.sha}, mergeable ${current.mergeable}, mergeable_state ${current.mergeable_state}, ${reviews.length} reviews -> ${decided.action}: ${decided.reason}`,
     );
 
-  // The reviews are read once: while GitHub computes mergeability only the PR is read again (a push
-  // meanwhile changes its head, which the decision and the merge's sha pin both see).
-  let [pr, reviews] = await readPullRequest(github, options.pullRequest, url);
   let decision = decide(pr);
   debug(pr, decision);
   for (const [index, delay] of delays.entries()) {
