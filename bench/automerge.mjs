@@ -47,9 +47,21 @@ const env = {
 const cases = [
   { name: 'node -e 0', args: ['-e', '0'] },
   { name: 'reletan-ci --help', args: [ci, '--help'] },
-  { name: 'automerge, clean PR (dry run)', args: [ci, 'automerge', '--pr', '42', '--dry-run'], pr: 42 },
-  { name: 'automerge, 60 reviews (dry run)', args: [ci, 'automerge', '--pr', '44', '--dry-run'], pr: 44 },
-  { name: 'automerge, blocked PR explained', args: [ci, 'automerge', '--pr', '43'], pr: 43 },
+  {
+    name: 'automerge, clean PR (dry run)',
+    args: [ci, 'automerge', '--pr', `${github.url}/acme/shop/pull/42`, '--dry-run'],
+    pr: 42,
+  },
+  {
+    name: 'automerge, 60 reviews (dry run)',
+    args: [ci, 'automerge', '--pr', `${github.url}/acme/shop/pull/44`, '--dry-run'],
+    pr: 44,
+  },
+  {
+    name: 'automerge, blocked PR explained',
+    args: [ci, 'automerge', '--pr', `${github.url}/acme/shop/pull/43`],
+    pr: 43,
+  },
 ];
 
 const timings = cases.map(() => []);

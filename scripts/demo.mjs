@@ -241,6 +241,7 @@ try {
         ],
       },
       46: { pr: { fork: 'stranger/shop', headRef: 'patch-1' } },
+      47: { pr: { headRef: 'feature/wishlist' } },
     },
   });
   writeFileSync(
@@ -249,14 +250,16 @@ try {
   );
   console.log('  reletan.config.json: { "automerge": { "method": "squash", "deleteBranch": true } }');
   const githubEnv = { GITHUB_API_URL: github.url, GITHUB_TOKEN: 'ghp_demoToken0123456789abcdef' };
+  // The stand-in's pull requests live on its own host: a token only goes to the API of the PR's host.
+  const pr = (number) => `${github.url}/acme/shop/pull/${number}`;
   try {
-    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/42', '--dry-run'], { env: githubEnv });
-    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/42'], { env: githubEnv });
-    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/42'], { env: githubEnv });
+    run('reletan', ['automerge', pr(42), '--dry-run'], { env: githubEnv });
+    run('reletan', ['automerge', pr(42)], { env: githubEnv });
+    run('reletan', ['automerge', pr(42)], { env: githubEnv });
     console.log('\n  a PR that is blocked is explained as precisely as the API allows:');
-    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/43'], { env: githubEnv });
+    run('reletan', ['automerge', pr(43)], { env: githubEnv });
     console.log('\n  a commit pushed between the check and the merge is never merged (GitHub answers 409):');
-    run('reletan', ['automerge', 'https://github.com/acme/shop/pull/44'], { env: githubEnv });
+    run('reletan', ['automerge', pr(44)], { env: githubEnv });
     console.log(
       "\n  from a CircleCI job: each reviewer's latest decision counts (bob's change request, then approval):",
     );
@@ -267,10 +270,10 @@ try {
         CIRCLECI: 'true',
         CIRCLE_PROJECT_USERNAME: 'acme',
         CIRCLE_PROJECT_REPONAME: 'shop',
-        CIRCLE_PULL_REQUEST: 'https://github.com/acme/shop/pull/45',
+        CIRCLE_PULL_REQUEST: pr(45),
       },
     });
-    run('reletan-ci', ['automerge', '--pr', '46'], {
+    run('reletan-ci', ['automerge', '--pr', pr(46)], {
       env: {
         ...githubEnv,
         CI: 'true',
@@ -279,9 +282,41 @@ try {
         CIRCLE_PROJECT_REPONAME: 'shop',
       },
     });
+    console.log(
+      '\n  from a GitHub Actions workflow_run job: CI passed on an older commit of the PR, so nothing is merged:',
+    );
+    const event = path.join(root, 'workflow-run-event.json');
+    writeFileSync(
+      event,
+      JSON.stringify({
+        action: 'completed',
+        workflow_run: {
+          name: 'CI',
+          conclusion: 'success',
+          head_sha: '0ddba11c0ffee0ddba11c0ffee0ddba11c0ffee0',
+          pull_requests: [{ number: 47, head: { ref: 'feature/wishlist' }, base: { ref: 'develop' } }],
+        },
+      }),
+    );
+    run('reletan-ci', ['automerge'], {
+      env: {
+        ...githubEnv,
+        CI: 'true',
+        GITHUB_ACTIONS: 'true',
+        GITHUB_SERVER_URL: github.url,
+        GITHUB_REPOSITORY: 'acme/shop',
+        GITHUB_EVENT_NAME: 'workflow_run',
+        GITHUB_EVENT_PATH: event,
+        GITHUB_REF: 'refs/heads/main',
+      },
+    });
     console.log('\n  bad input is exit 2, with the reason:');
     run('reletan', ['automerge', 'https://github.com/acme/shop/issues/7'], { env: githubEnv, expect: 2 });
     run('reletan', ['automerge', 'https://github.com/acme/shop/pull/42'], { expect: 2 });
+    console.log(
+      "\n  the token goes only to the API that serves the PR's host (GITHUB_API_URL is the stand-in):",
+    );
+    run('reletan', ['automerge', 'https://evil.example/acme/shop/pull/1'], { env: githubEnv, expect: 2 });
   } finally {
     await github.close();
   }

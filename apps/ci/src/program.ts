@@ -30,6 +30,10 @@ export function createProgram(): Command {
       '--pr <url|number>',
       "the pull request (default: the CI build's own, from CircleCI or GitHub Actions)",
     )
+    .option(
+      '--expected-sha <sha>',
+      "merge only while the PR's head is this commit (default: the one the CI build checked, for its own PR)",
+    )
     .option('--dry-run', 'decide and print what would happen, write nothing')
     .action(
       lazyAction(async (context, _args, options) =>

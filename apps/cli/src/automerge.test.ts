@@ -36,7 +36,12 @@ afterEach(async () => {
 });
 
 /** `reletan automerge` in this process, through the apps' runtime, with nock as GitHub. */
-async function reletan(options: AutomergeOptions, globals: GlobalOptions = { json: true }, cwd = dir.path) {
+async function reletan(
+  options: AutomergeOptions,
+  globals: GlobalOptions = { json: true },
+  cwd = dir.path,
+  env: NodeJS.ProcessEnv = { GITHUB_TOKEN: TOKEN, PATH: process.env.PATH },
+) {
   const out: string[] = [];
   const err: string[] = [];
   const stream = (into: string[]): OutputStream => ({ write: (chunk: string) => into.push(chunk) });
@@ -47,7 +52,7 @@ async function reletan(options: AutomergeOptions, globals: GlobalOptions = { jso
         client: { retry: { retryAfterBaseValue: 1 }, throttle: { enabled: false } },
         sleep: async () => {},
       }),
-    { stdout: stream(out), stderr: stream(err), env: { GITHUB_TOKEN: TOKEN, PATH: process.env.PATH }, cwd },
+    { stdout: stream(out), stderr: stream(err), env, cwd },
   );
   return { exitCode, stdout: out.join(''), stderr: err.join('') };
 }
@@ -113,6 +118,33 @@ describe('reletan automerge PR', () => {
     }
   });
 
+  it('merges only while the head is the commit given with --expected-sha', async () => {
+    // No PUT is intercepted for the first run: a merge attempt would fail it.
+    const waiting = pullRequest42();
+    const moved = await reletan({ pr: URL_42, expectedSha: 'f'.repeat(40) });
+    waiting.done();
+    expect(JSON.parse(moved.stdout)).toMatchObject({
+      action: 'waiting',
+      merged: false,
+      reason: 'its head is 6dcb09b, not fffffff that this build checked; the build of the new head decides',
+    });
+
+    const merging = pullRequest42()
+      .put('/repos/acme/shop/pulls/42/merge', { sha: HEAD, merge_method: 'merge' })
+      .reply(200, mergeResultBody());
+    expect(JSON.parse((await reletan({ pr: URL_42, expectedSha: HEAD })).stdout)).toMatchObject({
+      action: 'merged',
+      merged: true,
+    });
+    merging.done();
+  });
+
+  it('exits 2 for an --expected-sha that is not a full sha', async () => {
+    const result = await reletan({ pr: URL_42, expectedSha: '6dcb09b' }, {});
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--expected-sha is not a full commit sha: 6dcb09b');
+  });
+
   it('prints the decision and writes nothing with --dry-run', async () => {
     const scope = pullRequest42();
     const result = await reletan({ pr: URL_42, dryRun: true }, {});
@@ -154,6 +186,73 @@ describe('reletan automerge PR', () => {
   });
 });
 
+describe('where the token goes', () => {
+  /** Every request nock saw that no interceptor answered: none may reach a foreign host. */
+  function unanswered() {
+    const seen: string[] = [];
+    const record = (request: { host?: string; hostname?: string; path?: string }) => {
+      seen.push(`${request.hostname ?? request.host}${request.path ?? ''}`);
+    };
+    nock.emitter.on('no match', record);
+    return { seen, stop: () => nock.emitter.removeListener('no match', record) };
+  }
+
+  it('never sends it to the host of a PR URL that no configured API serves (exit 2)', async () => {
+    const evil = nock('https://evil.example')
+      .get(/.*/)
+      .reply(200, pullRequestBody())
+      .get(/.*/)
+      .reply(200, [])
+      .put(/.*/)
+      .reply(200, mergeResultBody());
+    const evilApi = nock('https://evil.example/api/v3').get(/.*/).reply(200, pullRequestBody());
+    const pending = [...evil.pendingMocks(), ...evilApi.pendingMocks()];
+    const spy = unanswered();
+    const result = await reletan({ pr: 'https://evil.example/acme/shop/pull/1' }, {});
+    spy.stop();
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      'the pull request https://evil.example/acme/shop/pull/1 is on evil.example, which is not github.com',
+    );
+    expect([...evil.pendingMocks(), ...evilApi.pendingMocks()]).toEqual(pending);
+    expect(spy.seen).toEqual([]);
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
+  });
+
+  it('never sends a github.com PR to the Enterprise API of GITHUB_API_URL (exit 2)', async () => {
+    const enterprise = nock('https://ghe.acme.io/api/v3').get(/.*/).reply(200, pullRequestBody());
+    const spy = unanswered();
+    const result = await reletan({ pr: URL_42 }, {}, dir.path, {
+      GITHUB_TOKEN: TOKEN,
+      GITHUB_API_URL: 'https://ghe.acme.io/api/v3',
+      PATH: process.env.PATH,
+    });
+    spy.stop();
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      `the pull request ${URL_42} is on github.com, which GITHUB_API_URL (https://ghe.acme.io/api/v3) does not serve`,
+    );
+    expect(enterprise.pendingMocks()).toHaveLength(1);
+    expect(spy.seen).toEqual([]);
+  });
+
+  it('sends an Enterprise PR to GITHUB_API_URL on its host', async () => {
+    const scope = nock('https://ghe.acme.io/api/v3')
+      .get('/repos/web/shop/pulls/3')
+      .reply(200, pullRequestBody({ repository: 'web/shop', number: 3, draft: true }))
+      .get('/repos/web/shop/pulls/3/reviews')
+      .query(true)
+      .reply(200, []);
+    const result = await reletan({ pr: 'https://ghe.acme.io/web/shop/pull/3' }, { json: true }, dir.path, {
+      GITHUB_TOKEN: TOKEN,
+      GITHUB_API_URL: 'https://ghe.acme.io/api/v3',
+      PATH: process.env.PATH,
+    });
+    scope.done();
+    expect(JSON.parse(result.stdout)).toMatchObject({ action: 'waiting', reason: 'it is a draft' });
+  });
+});
+
 describe('the built bin', () => {
   let github: FakeGitHub;
   beforeAll(async () => {
@@ -184,21 +283,36 @@ describe('the built bin', () => {
       },
     });
 
+  // The stand-in serves its pull requests on its own host, the only one its API may be sent a token for.
+  const fakeUrl = () => `${github.url}/acme/shop/pull/42`;
+
   it('explains a blocked PR over real HTTP, exit 0', async () => {
-    const result = await run([URL_42]);
+    const result = await run([fakeUrl()]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe(
-      `waiting ${URL_42}: blocked: required checks failed: ci/test; required checks still running: lint\n`,
+      `waiting ${fakeUrl()}: blocked: required checks failed: ci/test; required checks still running: lint\n`,
     );
+  });
+
+  it('exits 2 for a github.com PR while GITHUB_API_URL points elsewhere, sending nothing', async () => {
+    const before = github.requests.length;
+    const result = await run([URL_42]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`is on github.com, which GITHUB_API_URL (${github.url}) does not serve`);
+    expect(github.requests.length).toBe(before);
   });
 
   it.each([
     [['https://github.com/acme/shop/issues/42'], {}, 'not a pull request URL'],
     [['not-a-pr'], {}, 'not a pull request URL or number'],
-    [[URL_42], { GITHUB_TOKEN: '', GH_TOKEN: '' }, 'no GitHub token'],
+    [[URL_42, '--expected-sha', '6dcb09b'], {}, '--expected-sha is not a full commit sha'],
+    [['FAKE'], { GITHUB_TOKEN: '', GH_TOKEN: '' }, 'no GitHub token'],
     [[], {}, "missing required argument 'pr'"],
   ])('exits 2 for %j', async (args, env, message) => {
-    const result = await run(args, env);
+    const result = await run(
+      args.map((arg) => (arg === 'FAKE' ? fakeUrl() : arg)),
+      env,
+    );
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(message);
   });

@@ -145,6 +145,7 @@ export function createProgram(): Command {
       '<pr>',
       'the pull request: its URL, or its number in the repository of the config or git origin',
     )
+    .option('--expected-sha <sha>', "merge only while the PR's head is this commit (e.g. the one CI tested)")
     .option('--dry-run', 'decide and print what would happen, write nothing')
     .action(
       lazyAction(async (context, args, options) =>

@@ -1,13 +1,15 @@
 import {
   createGitHubClient,
   createLogger,
-  errorToJson,
+  formatError,
   type GitHubClientOptions,
+  type Octokit,
   type OutputStream,
+  reportError,
 } from '@reletan/core';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { autoMerge } from './auto-merge.js';
+import { autoMerge, type KeepBranches } from './auto-merge.js';
 import { resolveMergePolicy } from './merge-policy.js';
 import { DEFAULT_HEAD_SHA, mergeResultBody, pullRequestBody, reviewBody } from './testing.js';
 
@@ -37,12 +39,27 @@ function client(options: Partial<GitHubClientOptions> = {}) {
   });
 }
 
-function captureLogger() {
+function captureLogger(options: { json?: boolean } = {}) {
   const chunks: string[] = [];
-  const sink: OutputStream = { write: (chunk: string) => chunks.push(chunk) };
+  const out: string[] = [];
+  const err: string[] = [];
+  const sink = (into: string[]): OutputStream => ({
+    write: (chunk: string) => {
+      chunks.push(chunk);
+      into.push(chunk);
+    },
+  });
   return {
-    logger: createLogger({ stdout: sink, stderr: sink, env: { CI: 'true' }, level: 'debug' }),
+    logger: createLogger({
+      stdout: sink(out),
+      stderr: sink(err),
+      env: { CI: 'true' },
+      level: 'debug',
+      json: options.json ?? false,
+    }),
     text: () => chunks.join(''),
+    stdout: () => out.join(''),
+    stderr: () => err.join(''),
   };
 }
 
@@ -65,6 +82,7 @@ async function run(
     client?: Partial<GitHubClientOptions>;
     sleeps?: number[];
     logger?: ReturnType<typeof captureLogger>['logger'];
+    keepBranches?: KeepBranches;
   } = {},
 ) {
   return autoMerge({
@@ -76,6 +94,7 @@ async function run(
       extra.sleeps?.push(ms);
     },
     ...(extra.logger ? { logger: extra.logger } : {}),
+    ...(extra.keepBranches ? { keepBranches: extra.keepBranches } : {}),
   });
 }
 
@@ -133,9 +152,9 @@ describe('when GitHub is still computing mergeability', () => {
       .reply(200, pullRequestBody({ mergeable: null, mergeableState: 'unknown' }))
       .get(PR_PATH)
       .reply(200, pullRequestBody({ mergeable: true, mergeableState: 'clean' }))
+      // Read once: only the PR is read again (a second read of the reviews would find no interceptor).
       .get(`${PR_PATH}/reviews`)
       .query(true)
-      .times(3)
       .reply(200, approvals)
       .put(`${PR_PATH}/merge`, { sha: HEAD, merge_method: 'merge' })
       .reply(200, mergeResultBody());
@@ -155,7 +174,6 @@ describe('when GitHub is still computing mergeability', () => {
       .reply(200, pullRequestBody({ mergeable: null, mergeableState: 'unknown' }))
       .get(`${PR_PATH}/reviews`)
       .query(true)
-      .times(5)
       .reply(200, approvals);
     const result = await run({}, { sleeps });
     scope.done();
@@ -224,6 +242,93 @@ describe('when the merge is refused', () => {
   });
 });
 
+describe('bugs are not GitHub failures', () => {
+  it('lets a programming error through as it is, not as GITHUB_API_FAILED', async () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'sha')");
+    const broken = {
+      rest: {
+        pulls: {
+          get: async () => {
+            throw bug;
+          },
+          listReviews: async () => ({ data: [] }),
+        },
+      },
+      paginate: async () => [],
+    } as unknown as Octokit;
+    const error = await autoMerge({
+      github: broken,
+      pullRequest: { owner: 'acme', repo: 'shop', number: 42 },
+      policy: resolveMergePolicy(),
+    }).catch((caught: unknown) => caught);
+    expect(error).toBe(bug);
+  });
+});
+
+describe('a 405 is read for what it says', () => {
+  it('reports a PR merged by someone else as skipped, not as merged by this run', async () => {
+    const scope = github()
+      .put(`${PR_PATH}/merge`)
+      .reply(405, { message: 'Pull Request is not mergeable' })
+      .get(PR_PATH)
+      .reply(200, pullRequestBody({ merged: true }));
+    const result = await run();
+    scope.done();
+    expect(result).toEqual({
+      pr: 'https://github.com/acme/shop/pull/42',
+      action: 'skipped',
+      merged: false,
+      reason:
+        'already merged by reletan-bot as e5bd391, not by this run (405: Pull Request is not mergeable)',
+      sha: HEAD,
+    });
+  });
+
+  it('fails (exit 1) saying the merge state is unknown when the PR cannot be read after the 405', async () => {
+    const scope = github()
+      .put(`${PR_PATH}/merge`)
+      .reply(502, 'Bad Gateway')
+      .put(`${PR_PATH}/merge`)
+      .reply(405, { message: 'Pull Request is not mergeable' })
+      .get(PR_PATH)
+      .times(4)
+      .reply(503, 'Service Unavailable');
+    const error = await run().catch((caught: unknown) => caught);
+    scope.done();
+    expect(error).toMatchObject({
+      code: 'GITHUB_API_FAILED',
+      kind: 'failure',
+      message:
+        'the merge state of https://github.com/acme/shop/pull/42 is unknown: GitHub refused the merge (405: Pull Request is not mergeable), then reading the PR again failed (Service Unavailable)',
+      hint: expect.stringMatching(/may have gone through/),
+    });
+  });
+
+  it.each<[Parameters<typeof resolveMergePolicy>[0], string]>([
+    [{}, 'Merge commits are not allowed on this repository.'],
+    [{ method: 'squash' }, 'Squash merges are not allowed on this repository.'],
+    [{ method: 'rebase' }, 'Rebase merges are not allowed on this repository.'],
+  ])(
+    'is a usage error (exit 2) naming automerge.method when the method is not allowed: %j',
+    async (policy, message) => {
+      const scope = github().put(`${PR_PATH}/merge`).reply(405, {
+        message,
+        documentation_url: 'https://docs.github.com/rest/pulls/pulls#merge-a-pull-request',
+        status: '405',
+      });
+      const error = await run(policy).catch((caught: unknown) => caught);
+      scope.done();
+      expect(error).toMatchObject({
+        code: 'AUTOMERGE_METHOD_NOT_ALLOWED',
+        kind: 'usage',
+        message: expect.stringContaining(message),
+        input: { path: 'automerge.method', url: 'https://github.com/acme/shop/pull/42' },
+        hint: expect.stringMatching(/set automerge\.method/),
+      });
+    },
+  );
+});
+
 describe('transient failures and access errors', () => {
   it('retries a 502 and then succeeds', async () => {
     const scope = nock(API)
@@ -252,31 +357,47 @@ describe('transient failures and access errors', () => {
   });
 
   it('fails (exit 1) after the retries when GitHub keeps failing', async () => {
-    nock(API)
+    // The first attempt and 3 retries: every one must be made (done() fails otherwise), and no fifth.
+    const scope = nock(API)
       .get(PR_PATH)
       .times(4)
       .reply(503, 'Service Unavailable')
       .get(`${PR_PATH}/reviews`)
       .query(true)
-      .optionally()
       .reply(200, []);
+    const fifth = nock(API).get(PR_PATH).optionally().reply(200, pullRequestBody());
     await expect(run()).rejects.toMatchObject({
       code: 'GITHUB_API_FAILED',
       kind: 'failure',
       message: expect.stringContaining('503'),
       input: { url: 'https://github.com/acme/shop/pull/42' },
     });
+    scope.done();
+    expect(fifth.activeMocks()).toHaveLength(1);
   });
 
   it.each([
-    [401, { message: 'Bad credentials' }, 'GITHUB_AUTH_FAILED', /GITHUB_TOKEN/],
-    [403, { message: 'Resource not accessible by integration' }, 'GITHUB_FORBIDDEN', /pull requests/],
-    [404, { message: 'Not Found' }, 'GITHUB_NOT_FOUND', /404 when the token cannot see/],
-  ])('fails (exit 1) on a %i with a hint, never printing the token', async (status, body, code, hint) => {
+    [401, `Bad credentials for ${TOKEN}`, 'GITHUB_AUTH_FAILED', /GITHUB_TOKEN/],
+    [403, `Resource not accessible by integration (${TOKEN})`, 'GITHUB_FORBIDDEN', /pull requests/],
+    [404, `Not Found: ${TOKEN}`, 'GITHUB_NOT_FOUND', /404 when the token cannot see/],
+  ])('fails (exit 1) on a %i with a hint, never printing the token', async (status, message, code, hint) => {
+    // GitHub echoing the token back is the worst case: the client registered it with the logger, which
+    // redacts it from the verbose error (message, stack and causes) and from the JSON document.
+    const body = { message, documentation_url: 'https://docs.github.com/rest' };
     nock(API).get(PR_PATH).reply(status, body).get(`${PR_PATH}/reviews`).query(true).reply(status, body);
-    const error = await run().catch((caught: unknown) => caught);
+    const output = captureLogger({ json: true });
+    const error = await run({}, { client: { logger: output.logger }, logger: output.logger }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toMatchObject({ code, kind: 'failure', hint: expect.stringMatching(hint) });
-    expect(JSON.stringify(errorToJson(error))).not.toContain(TOKEN);
+    expect(formatError(error, { verbose: true })).toContain(TOKEN);
+    reportError(error, output.logger, true);
+    expect(output.stderr()).toContain(output.logger.redact(formatError(error, { verbose: true })));
+    expect(output.stderr()).toContain(message.replace(TOKEN, '***'));
+    expect(JSON.parse(output.stdout())).toMatchObject({
+      error: { code, message: expect.stringContaining(message.replace(TOKEN, '***')) },
+    });
+    expect(output.text()).not.toContain(TOKEN);
   });
 
   it('fails on an unexpected answer to the merge (422)', async () => {
@@ -284,6 +405,31 @@ describe('transient failures and access errors', () => {
       .put(`${PR_PATH}/merge`)
       .reply(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'invalid' }] });
     await expect(run()).rejects.toMatchObject({ code: 'GITHUB_API_FAILED', kind: 'failure' });
+    scope.done();
+  });
+});
+
+describe('approvals that GitHub would not count', () => {
+  it('does not merge on the approval of someone without write access', async () => {
+    // No PUT is intercepted: a merge attempt would fail the run.
+    const scope = github({}, [
+      reviewBody({ id: 81, login: 'mallory', state: 'APPROVED', authorAssociation: 'CONTRIBUTOR' }),
+    ]);
+    const result = await run();
+    scope.done();
+    expect(result).toMatchObject({
+      action: 'waiting',
+      merged: false,
+      reason: 'needs 1 approval, has 0; not counted, as they may lack write access: mallory',
+    });
+  });
+
+  it('still stops on the change request of someone without write access', async () => {
+    const scope = github({}, [
+      ...approvals,
+      reviewBody({ id: 82, login: 'mallory', state: 'CHANGES_REQUESTED', authorAssociation: 'NONE' }),
+    ]);
+    expect(await run()).toMatchObject({ action: 'waiting', reason: 'changes requested by mallory' });
     scope.done();
   });
 });
@@ -320,6 +466,35 @@ describe('reviews are read from every page', () => {
     const result = await run();
     scope.done();
     expect(result).toMatchObject({ action: 'waiting', reason: 'changes requested by bob' });
+  });
+
+  it('reads the pages once while GitHub computes mergeability, re-reading only the PR', async () => {
+    const unknown = pullRequestBody({ mergeable: null, mergeableState: 'unknown' });
+    // Each page is served once: a second read of any would find no interceptor and fail the run.
+    const scope = nock(API)
+      .get(PR_PATH)
+      .times(2)
+      .reply(200, unknown)
+      .get(PR_PATH)
+      .reply(200, pullRequestBody())
+      .get(`${PR_PATH}/reviews`)
+      .query({ per_page: '100' })
+      .reply(200, [reviewBody({ id: 1, login: 'alice', state: 'APPROVED' }), ...page(2, 99)], {
+        link: link(2, 3),
+      })
+      .get('/repositories/1/pulls/42/reviews')
+      .query({ per_page: '100', page: '2' })
+      .reply(200, page(101, 100), { link: link(3, 3) })
+      .get('/repositories/1/pulls/42/reviews')
+      .query({ per_page: '100', page: '3' })
+      .reply(200, page(201, 50))
+      .put(`${PR_PATH}/merge`)
+      .reply(200, mergeResultBody());
+    const sleeps: number[] = [];
+    const result = await run({}, { sleeps });
+    scope.done();
+    expect(sleeps).toEqual([2000, 4000]);
+    expect(result).toMatchObject({ action: 'merged', reason: expect.stringMatching(/^approved by alice;/) });
   });
 
   it("folds the pages in order: a change request on page 1 is cleared by the reviewer's approval on page 3", async () => {
@@ -475,6 +650,75 @@ describe('deleting the head branch', () => {
     expect(text()).toContain(
       'merged, but could not delete branch feature/cart: Cannot delete this protected branch',
     );
+  });
+});
+
+describe('branches that are never deleted', () => {
+  const gitFlow: KeepBranches = { names: ['main', 'develop'], prefixes: ['release/', 'hotfix/'] };
+
+  it.each([
+    ['the default branch', 'trunk', {}, "kept branch trunk: it is the repository's default branch"],
+    ['develop', 'develop', gitFlow, 'kept branch develop: it is a long-lived branch'],
+    ['main', 'main', gitFlow, "kept branch main: it is the repository's default branch"],
+    ['a release branch', 'release/1.4.0', gitFlow, 'kept branch release/1.4.0: branches under release/'],
+    ['a hotfix branch', 'hotfix/1.4.1', gitFlow, 'kept branch hotfix/1.4.1: branches under hotfix/'],
+  ])('keeps %s as the head of a merged PR, asking nothing', async (_name, headRef, keepBranches, kept) => {
+    // Neither the list of dependent PRs nor a DELETE is intercepted: either would fail the run.
+    const body = pullRequestBody({ headRef, baseRef: 'staging' });
+    const defaultBranch = headRef === 'trunk' ? 'trunk' : 'main';
+    body.base.repo.default_branch = defaultBranch;
+    const scope = nock(API)
+      .get(PR_PATH)
+      .reply(200, body)
+      .get(`${PR_PATH}/reviews`)
+      .query(true)
+      .reply(200, approvals)
+      .put(`${PR_PATH}/merge`)
+      .reply(200, mergeResultBody());
+    const result = await run({ deleteBranch: true }, { keepBranches });
+    scope.done();
+    expect(result).toMatchObject({ action: 'merged', merged: true });
+    expect(result.reason).toContain(`; ${kept}`);
+  });
+
+  it('says in a dry run that it would keep it', async () => {
+    const scope = github({ headRef: 'release/1.4.0' });
+    const result = await run({ deleteBranch: true }, { dryRun: true, keepBranches: gitFlow });
+    scope.done();
+    expect(result.reason).toMatch(/; would keep branch release\/1\.4\.0: branches under release\/ /);
+  });
+
+  it('deletes a topic branch that only looks like a kept one', async () => {
+    const scope = github({ headRef: 'feature/release/notes' })
+      .put(`${PR_PATH}/merge`)
+      .reply(200, mergeResultBody())
+      .get('/repos/acme/shop/pulls')
+      .query(true)
+      .reply(200, [])
+      .delete('/repos/acme/shop/git/refs/heads%2Ffeature%2Frelease%2Fnotes')
+      .reply(204);
+    const result = await run({ deleteBranch: true }, { keepBranches: gitFlow });
+    scope.done();
+    expect(result.reason).toMatch(/; deleted branch feature\/release\/notes$/);
+  });
+
+  it('warns on a 422 that is not "Reference does not exist", instead of calling the branch deleted', async () => {
+    const { logger, text } = captureLogger();
+    const scope = github()
+      .put(`${PR_PATH}/merge`)
+      .reply(200, mergeResultBody())
+      .get('/repos/acme/shop/pulls')
+      .query(true)
+      .reply(200, [])
+      .delete('/repos/acme/shop/git/refs/heads%2Ffeature%2Fcart')
+      .reply(422, { message: 'Validation Failed', status: '422' });
+    const result = await run({ deleteBranch: true }, { logger });
+    scope.done();
+    expect(result).toMatchObject({
+      merged: true,
+      reason: expect.stringMatching(/could not delete branch feature\/cart$/),
+    });
+    expect(text()).toContain('merged, but could not delete branch feature/cart: Validation Failed');
   });
 });
 

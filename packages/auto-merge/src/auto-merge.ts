@@ -1,9 +1,8 @@
-import type { Logger, Octokit } from '@reletan/core';
+import { type Logger, type Octokit, ReletanError, usageError } from '@reletan/core';
 import { decideMerge, isFromFork } from './decide-merge.js';
 import { explainBlocked, explainUnstable } from './explain-block.js';
-import { gitHubFailure, gitHubMessage, statusOf } from './github-errors.js';
+import { asGitHubFailure, gitHubMessage, isRequestError, statusOf } from './github-errors.js';
 import { readCheckFacts } from './read-check-facts.js';
-import { foldReviews } from './review-folding.js';
 import type {
   AutoMergeResult,
   MergeDecision,
@@ -11,6 +10,9 @@ import type {
   PullRequestSnapshot,
   ReviewSnapshot,
 } from './types.js';
+
+/** GitHub's 405 when the repository, or a ruleset, does not allow the merge method. */
+const METHOD_NOT_ALLOWED = /(?:merge commits|squash merges|rebase merges) are not allowed/i;
 
 /** Waits between the reads of a PR whose mergeability GitHub is still computing: 5 reads within 30 s. */
 export const UNKNOWN_MERGEABILITY_DELAYS: readonly number[] = [2_000, 4_000, 8_000, 16_000];
@@ -42,6 +44,20 @@ export interface AutoMergeOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Progress of the re-reads, debug lines, and warnings (e.g. a branch that could not be deleted). */
   logger?: Logger;
+  /**
+   * Branches `deleteBranch` never deletes, besides the repository's default branch: long-lived ones by name
+   * (`git.mainBranch`, `git.developBranch`) and by prefix (`git.releasePrefix`, `git.hotfixPrefix`).
+   * @default { names: [], prefixes: [] }
+   */
+  keepBranches?: KeepBranches;
+}
+
+/** Branches that are never deleted after a merge. */
+export interface KeepBranches {
+  /** @default [] */
+  names?: readonly string[];
+  /** @default [] */
+  prefixes?: readonly string[];
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -62,27 +78,33 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
   const sleep = options.sleep ?? realSleep;
   const dryRun = options.dryRun ?? false;
 
-  let pr: PullRequestSnapshot;
-  let reviews: ReviewSnapshot[];
-  let decision: MergeDecision;
-  for (let read = 1; ; read++) {
-    [pr, reviews] = await readPullRequest(github, options.pullRequest, url);
-    decision = decideMerge(
-      pr,
+  // The reviews are read once: while GitHub computes mergeability only the PR is read again (a push
+  // meanwhile changes its head, which the decision and the merge's sha pin both see).
+  const [firstRead, reviews] = await readPullRequest(github, options.pullRequest, url);
+  let pr = firstRead;
+  const decide = (current: PullRequestSnapshot) =>
+    decideMerge(
+      current,
       reviews,
       policy,
       options.pullRequest.expectedHeadSha ? { expectedHeadSha: options.pullRequest.expectedHeadSha } : {},
     );
+  const debug = (current: PullRequestSnapshot, decided: MergeDecision) =>
     logger?.debug(
-      `read ${pr.html_url}: ${pr.state}, head ${pr.head.sha}, mergeable ${pr.mergeable}, mergeable_state ${pr.mergeable_state}, ${reviews.length} reviews -> ${decision.action}: ${decision.reason}`,
+      `read ${current.html_url}: ${current.state}, head ${current.head.sha}, mergeable ${current.mergeable}, mergeable_state ${current.mergeable_state}, ${reviews.length} reviews -> ${decided.action}: ${decided.reason}`,
     );
-    const unknown = decision.action === 'wait' && decision.code === 'unknown';
-    const delay = delays[read - 1];
-    if (!unknown || delay === undefined) break;
+
+  let decision = decide(pr);
+  debug(pr, decision);
+  for (const [index, delay] of delays.entries()) {
+    if (decision.action !== 'wait' || decision.code !== 'unknown') break;
     logger?.progress(
-      `GitHub is still computing whether ${pr.html_url} can be merged; reading it again in ${seconds(delay)} (read ${read + 1} of ${delays.length + 1})`,
+      `GitHub is still computing whether ${pr.html_url} can be merged; reading it again in ${seconds(delay)} (read ${index + 2} of ${delays.length + 1})`,
     );
     await sleep(delay);
+    pr = await readPull(github, options.pullRequest, url);
+    decision = decide(pr);
+    debug(pr, decision);
   }
 
   const outcome = (action: AutoMergeResult['action'], reason: string, merged = false): AutoMergeResult => ({
@@ -98,7 +120,7 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
     case 'skip':
       return outcome('skipped', decision.reason);
     case 'wait':
-      return outcome('waiting', await explainWait(decision, pr, reviews));
+      return outcome('waiting', await explainWait(decision, pr));
     case 'update-branch':
       return updateBranch(decision.sha, decision.reason);
     case 'merge':
@@ -108,7 +130,6 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
   async function explainWait(
     waiting: Extract<MergeDecision, { action: 'wait' }>,
     current: PullRequestSnapshot,
-    currentReviews: readonly ReviewSnapshot[],
   ): Promise<string> {
     if (waiting.code === 'unknown') {
       const total = delays.reduce((sum, delay) => sum + delay, 0);
@@ -122,10 +143,7 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
     );
     return waiting.code === 'unstable'
       ? explainUnstable(facts)
-      : explainBlocked(facts, {
-          approvals: foldReviews(currentReviews).approvedBy.length,
-          method: policy.method,
-        });
+      : explainBlocked(facts, { approvals: waiting.approvedBy?.length ?? 0, method: policy.method });
   }
 
   async function updateBranch(sha: string, reason: string): Promise<AutoMergeResult> {
@@ -141,7 +159,7 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
           `GitHub did not update the branch (422: ${gitHubMessage(error)}); nothing changed`,
         );
       }
-      throw gitHubFailure(error, `updating the branch of ${url}`, url);
+      throw asGitHubFailure(error, `updating the branch of ${url}`, url);
     }
     return outcome(
       'updated-branch',
@@ -152,13 +170,30 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
   async function merge(sha: string, method: MergePolicy['method'], reason: string): Promise<AutoMergeResult> {
     const deletes = policy.deleteBranch && !isFromFork(pr);
     if (dryRun) {
-      return outcome(
-        'merged',
-        `would merge head ${short(sha)} with ${method}; ${reason}${deletes ? `; would delete branch ${pr.head.ref}` : ''}`,
-      );
+      const kept = keptBecause();
+      const branch = !deletes
+        ? ''
+        : kept
+          ? `; would keep branch ${pr.head.ref}: ${kept}`
+          : `; would delete branch ${pr.head.ref}`;
+      return outcome('merged', `would merge head ${short(sha)} with ${method}; ${reason}${branch}`);
     }
     let mergeSha: string;
     let note = '';
+    // Whether an attempt of this merge failed with a 5xx or on the network, where it may have gone through
+    // on GitHub's side before the retry plugin tried again.
+    let attemptFailed = false;
+    const clientFetch = github.request.endpoint.DEFAULTS.request?.fetch ?? globalThis.fetch;
+    const watchedFetch: typeof fetch = async (input, init) => {
+      try {
+        const response: Response = await clientFetch(input, init);
+        if (response.status >= 500) attemptFailed = true;
+        return response;
+      } catch (error) {
+        attemptFailed = true;
+        throw error;
+      }
+    };
     try {
       const { data } = await github.rest.pulls.merge({
         owner,
@@ -166,6 +201,7 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
         pull_number: number,
         sha,
         merge_method: method,
+        request: { fetch: watchedFetch },
       });
       if (!data.merged) return outcome('waiting', `GitHub did not merge it: ${data.message}`);
       mergeSha = data.sha;
@@ -177,26 +213,64 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
           `the head moved after ${short(sha)} was checked (409: ${gitHubMessage(error)}); nothing merged, the new head needs its own run`,
         );
       }
-      if (status !== 405) throw gitHubFailure(error, `merging ${url}`, url);
+      if (status !== 405) throw asGitHubFailure(error, `merging ${url}`, url);
+      const refusal = gitHubMessage(error);
+      // The repository (or a ruleset) does not allow this method: every later run would be refused too.
+      if (METHOD_NOT_ALLOWED.test(refusal)) {
+        throw usageError('AUTOMERGE_METHOD_NOT_ALLOWED', `GitHub refused to ${method} ${url}: ${refusal}`, {
+          input: { path: 'automerge.method', url },
+          hint: `set automerge.method to a method the repository allows (merge, squash or rebase: its settings, and the allowed merge methods of any ruleset on ${pr.base.ref})`,
+        });
+      }
       // A merge retried after a 5xx whose first attempt went through is answered 405: look before reporting.
-      const now = await github.rest.pulls
-        .get({ owner, repo, pull_number: number })
-        .then(({ data }) => data as PullRequestSnapshot)
-        .catch(() => undefined);
-      if (!now?.merged || now.head.sha !== sha || !now.merge_commit_sha) {
-        return outcome('waiting', `GitHub refused the merge (405: ${gitHubMessage(error)}); nothing merged`);
+      let now: PullRequestSnapshot;
+      try {
+        now = (await github.rest.pulls.get({ owner, repo, pull_number: number })).data;
+      } catch (readError) {
+        if (!isRequestError(readError)) throw readError;
+        throw new ReletanError({
+          code: 'GITHUB_API_FAILED',
+          kind: 'failure',
+          message: `the merge state of ${url} is unknown: GitHub refused the merge (405: ${refusal}), then reading the PR again failed (${gitHubMessage(readError)})`,
+          input: { url },
+          cause: readError,
+          hint: 'look at the PR before rerunning: an attempt of this merge may have gone through',
+        });
+      }
+      if (!now.merged)
+        return outcome('waiting', `GitHub refused the merge (405: ${refusal}); nothing merged`);
+      const by = now.merged_by ? ` by ${now.merged_by.login}` : '';
+      if (!attemptFailed || now.head.sha !== sha || !now.merge_commit_sha) {
+        // Merged, but not by an attempt of this run: someone (or something) else was first.
+        const as = now.merge_commit_sha ? ` as ${short(now.merge_commit_sha)}` : '';
+        return outcome('skipped', `already merged${by}${as}, not by this run (405: ${refusal})`);
       }
       mergeSha = now.merge_commit_sha;
-      note = ` (GitHub answered 405, but the PR is merged${now.merged_by ? ` by ${now.merged_by.login}` : ''})`;
+      note = ` (GitHub answered 405, but the PR is merged${by})`;
     }
     const merged = `${reason}; merged head ${short(sha)} with ${method} as ${short(mergeSha)}${note}`;
     if (!deletes) return outcome('merged', merged, true);
     return outcome('merged', `${merged}; ${await deleteHeadBranch()}`, true);
   }
 
+  /** Why the head branch must outlive the merge, if it must. */
+  function keptBecause(): string | undefined {
+    const branch = pr.head.ref;
+    const defaultBranch = pr.head.repo?.default_branch ?? pr.base.repo.default_branch;
+    if (branch === defaultBranch) return "it is the repository's default branch";
+    if (options.keepBranches?.names?.includes(branch))
+      return 'it is a long-lived branch (git.mainBranch, git.developBranch)';
+    const prefix = options.keepBranches?.prefixes?.find((candidate) => branch.startsWith(candidate));
+    if (prefix !== undefined)
+      return `branches under ${prefix} are long-lived (git.releasePrefix, git.hotfixPrefix)`;
+    return undefined;
+  }
+
   /** Never fails the run: the merge already happened. */
   async function deleteHeadBranch(): Promise<string> {
     const branch = pr.head.ref;
+    const kept = keptBecause();
+    if (kept) return `kept branch ${branch}: ${kept}`;
     try {
       const { data: dependents } = await github.rest.pulls.list({
         owner,
@@ -210,27 +284,44 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
       await github.rest.git.deleteRef({ owner, repo, ref: `heads/${branch}` });
       return `deleted branch ${branch}`;
     } catch (error) {
-      // The repository's "automatically delete head branches" setting may have been first.
-      if (statusOf(error) === 422) return `branch ${branch} was already deleted`;
+      // The repository's "automatically delete head branches" setting may have been first; any other 422
+      // (e.g. a protected branch) is a refusal worth a warning.
+      if (statusOf(error) === 422 && /reference does not exist/i.test(gitHubMessage(error))) {
+        return `branch ${branch} was already deleted`;
+      }
       logger?.warn(`merged, but could not delete branch ${branch}: ${gitHubMessage(error)}`);
       return `could not delete branch ${branch}`;
     }
   }
 }
 
+/** The PR and every page of its reviews, read in parallel; both settle before a failure is reported. */
 async function readPullRequest(
   github: Octokit,
   target: AutoMergeTarget,
   url: string,
 ): Promise<[PullRequestSnapshot, ReviewSnapshot[]]> {
   const params = { owner: target.owner, repo: target.repo, pull_number: target.number };
+  const [pr, reviews] = await Promise.allSettled([
+    readPull(github, target, url),
+    github.paginate(github.rest.pulls.listReviews, { ...params, per_page: 100 }),
+  ]);
+  if (pr.status === 'rejected') throw pr.reason;
+  if (reviews.status === 'rejected')
+    throw asGitHubFailure(reviews.reason, `reading the reviews of ${url}`, url);
+  return [pr.value, reviews.value];
+}
+
+async function readPull(github: Octokit, target: AutoMergeTarget, url: string): Promise<PullRequestSnapshot> {
   try {
-    return await Promise.all([
-      github.rest.pulls.get(params).then(({ data }) => data),
-      github.paginate(github.rest.pulls.listReviews, { ...params, per_page: 100 }),
-    ]);
+    const { data } = await github.rest.pulls.get({
+      owner: target.owner,
+      repo: target.repo,
+      pull_number: target.number,
+    });
+    return data;
   } catch (error) {
-    throw gitHubFailure(error, `reading ${url}`, url);
+    throw asGitHubFailure(error, `reading ${url}`, url);
   }
 }
 

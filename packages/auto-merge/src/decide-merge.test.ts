@@ -24,7 +24,11 @@ function pullRequest(overrides: Partial<PullRequestSnapshot> = {}): PullRequestS
   };
 }
 
-const review = (login: string, state: string): ReviewSnapshot => ({ user: { login }, state });
+const review = (login: string, state: string, association = 'MEMBER'): ReviewSnapshot => ({
+  user: { login },
+  state,
+  author_association: association,
+});
 const approved = [review('alice', 'APPROVED')];
 const decide = (
   pr: Partial<PullRequestSnapshot>,
@@ -253,6 +257,20 @@ describe('required approvals', () => {
     [2, approved, { action: 'wait', code: 'approvals' }],
     [2, [review('alice', 'APPROVED'), review('alice', 'APPROVED')], { action: 'wait', code: 'approvals' }],
     [2, [review('alice', 'APPROVED'), review('bob', 'APPROVED')], { action: 'merge' }],
+    [1, [review('mallory', 'APPROVED', 'NONE')], { action: 'wait', code: 'approvals' }],
+    [1, [review('mallory', 'APPROVED', 'CONTRIBUTOR')], { action: 'wait', code: 'approvals' }],
+    [1, [review('carol', 'APPROVED', 'COLLABORATOR')], { action: 'merge' }],
+    [1, [review('olivia', 'APPROVED', 'OWNER')], { action: 'merge' }],
+    [
+      2,
+      [review('alice', 'APPROVED'), review('mallory', 'APPROVED', 'FIRST_TIME_CONTRIBUTOR')],
+      { action: 'wait', code: 'approvals' },
+    ],
+    [
+      1,
+      [review('alice', 'APPROVED'), review('mallory', 'CHANGES_REQUESTED', 'NONE')],
+      { action: 'wait', code: 'changes-requested' },
+    ],
   ])('%i required with %j', (requiredApprovals, reviews, expected) => {
     expect(shape(decide({}, reviews, { requiredApprovals }))).toEqual(expected);
   });
@@ -261,6 +279,29 @@ describe('required approvals', () => {
     expect(decide({}, approved, { requiredApprovals: 2 }).reason).toBe('needs 2 approvals, has 1 (alice)');
     expect(decide({}, approved).reason).toBe('approved by alice; checks passed');
     expect(decide({}, [], { requiredApprovals: 0 }).reason).toBe('no approval required; checks passed');
+  });
+
+  it('carries the approvals that count in a wait decided after the reviews', () => {
+    const reviews = [review('alice', 'APPROVED'), review('mallory', 'APPROVED', 'NONE')];
+    expect(decide({ mergeable_state: 'blocked' }, reviews)).toMatchObject({
+      action: 'wait',
+      code: 'blocked',
+      approvedBy: ['alice'],
+    });
+    expect(decide({ mergeable_state: 'unstable' }, reviews)).toMatchObject({ approvedBy: ['alice'] });
+    expect(decide({}, reviews, { requiredApprovals: 2 })).toMatchObject({
+      code: 'approvals',
+      approvedBy: ['alice'],
+    });
+    expect(decide({ draft: true }, reviews)).not.toHaveProperty('approvedBy');
+  });
+
+  it('says which approvals did not count', () => {
+    const reviews = [review('alice', 'APPROVED'), review('mallory', 'APPROVED', 'NONE')];
+    expect(decide({}, reviews, { requiredApprovals: 2 }).reason).toBe(
+      'needs 2 approvals, has 1 (alice); not counted, as they may lack write access: mallory',
+    );
+    expect(decide({}, reviews).reason).toBe('approved by alice; checks passed');
   });
 });
 
@@ -333,8 +374,9 @@ const reviewsArbitrary = fc.array(
     .record({
       login: fc.constantFrom('alice', 'bob', 'carol'),
       state: mostly('APPROVED', 'CHANGES_REQUESTED', 'COMMENTED', 'DISMISSED', 'PENDING'),
+      association: mostly('MEMBER', 'OWNER', 'COLLABORATOR', 'CONTRIBUTOR', 'NONE'),
     })
-    .map(({ login, state }) => review(login, state)),
+    .map(({ login, state, association }) => review(login, state, association)),
   { maxLength: 12 },
 );
 
@@ -372,6 +414,35 @@ describe('decision properties', () => {
     );
     // The generators must reach the merge branch often, or the property above proves little.
     expect(merges).toBeGreaterThan(100);
+  });
+
+  it('approvals by people who may lack write access never change the decision', () => {
+    const outsiders = fc.array(
+      fc.record({
+        login: fc.constantFrom('mallory', 'trent', 'eve'),
+        association: fc.constantFrom(
+          'CONTRIBUTOR',
+          'FIRST_TIME_CONTRIBUTOR',
+          'FIRST_TIMER',
+          'MANNEQUIN',
+          'NONE',
+        ),
+        at: fc.nat(),
+      }),
+      { maxLength: 5 },
+    );
+    fc.assert(
+      fc.property(prArbitrary, reviewsArbitrary, policyArbitrary, outsiders, (pr, reviews, policy, extra) => {
+        const padded = [...reviews];
+        for (const { login, association, at } of extra) {
+          padded.splice(at % (padded.length + 1), 0, review(login, 'APPROVED', association));
+        }
+        const before = decideMerge(pr, reviews, policy);
+        const after = decideMerge(pr, padded, policy);
+        expect(shape(after)).toEqual(shape(before));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('updates a branch only when it is behind and the policy asks for it', () => {

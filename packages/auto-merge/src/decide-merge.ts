@@ -1,4 +1,5 @@
 import { matchRefPattern } from '@reletan/core';
+import { unstableReason } from './explain-block.js';
 import { foldReviews } from './review-folding.js';
 import type {
   MergeDecision,
@@ -67,25 +68,37 @@ export function decideMerge(
     );
   }
 
-  const { approvedBy, changesRequestedBy } = foldReviews(reviews);
+  const { approvedBy, uncountedApprovals, changesRequestedBy } = foldReviews(reviews);
+  // From here on a wait carries the approvals, which explaining a blocked PR needs.
+  const waitReviewed = (code: WaitCode, reason: string): MergeDecision => ({
+    action: 'wait',
+    code,
+    sha,
+    reason,
+    approvedBy,
+  });
   if (changesRequestedBy.length > 0) {
-    return wait('changes-requested', `changes requested by ${changesRequestedBy.join(', ')}`);
+    return waitReviewed('changes-requested', `changes requested by ${changesRequestedBy.join(', ')}`);
   }
   if (approvedBy.length < policy.requiredApprovals) {
-    return wait(
+    const uncounted =
+      uncountedApprovals.length > 0
+        ? `; not counted, as they may lack write access: ${uncountedApprovals.join(', ')}`
+        : '';
+    return waitReviewed(
       'approvals',
       `needs ${plural(policy.requiredApprovals, 'approval')}, has ${approvedBy.length}${
         approvedBy.length > 0 ? ` (${approvedBy.join(', ')})` : ''
-      }`,
+      }${uncounted}`,
     );
   }
   const approved = approvedBy.length > 0 ? `approved by ${approvedBy.join(', ')}` : 'no approval required';
 
   if (pr.mergeable === null || pr.mergeable_state === 'unknown') {
-    return wait('unknown', 'GitHub has not finished computing whether it can be merged');
+    return waitReviewed('unknown', 'GitHub has not finished computing whether it can be merged');
   }
   const notMergeable = () =>
-    wait('not-mergeable', `GitHub reports ${pr.mergeable_state} but not mergeable; not merging`);
+    waitReviewed('not-mergeable', `GitHub reports ${pr.mergeable_state} but not mergeable; not merging`);
   switch (pr.mergeable_state) {
     case 'clean':
     case 'has_hooks':
@@ -98,7 +111,7 @@ export function decideMerge(
       };
     case 'unstable':
       if (!policy.allowUnstable) {
-        return wait('unstable', 'checks that are not required are failing (automerge.allowUnstable is off)');
+        return waitReviewed('unstable', unstableReason([]));
       }
       if (!pr.mergeable) return notMergeable();
       return {
@@ -111,16 +124,16 @@ export function decideMerge(
       if (policy.updateBranch) {
         return { action: 'update-branch', sha, reason: `the branch is behind ${pr.base.ref}` };
       }
-      return wait(
+      return waitReviewed(
         'behind',
         `the branch is behind ${pr.base.ref}, which the base branch requires to be up to date (automerge.updateBranch is off)`,
       );
     case 'blocked':
-      return wait('blocked', "blocked by the base branch's protection or rulesets");
+      return waitReviewed('blocked', "blocked by the base branch's protection or rulesets");
     case 'dirty':
-      return wait('dirty', `it has merge conflicts with ${pr.base.ref}`);
+      return waitReviewed('dirty', `it has merge conflicts with ${pr.base.ref}`);
     default:
-      return wait(
+      return waitReviewed(
         'unrecognised-state',
         `GitHub reports mergeable_state "${pr.mergeable_state}", which reletan does not know; not merging`,
       );

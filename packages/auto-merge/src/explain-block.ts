@@ -106,8 +106,12 @@ export function explainBlocked(facts: CheckFacts, context: BlockedContext): stri
 
 /** Says which checks fail on an `unstable` PR (GitHub: "mergeable with non-passing commit status"). Pure. */
 export function explainUnstable(facts: CheckFacts): string {
-  const failed = withOutcome(outcomesByName(facts), 'failed');
-  const which = failed.length > 0 ? `: ${names(failed)}` : '';
+  return unstableReason(withOutcome(outcomesByName(facts), 'failed'));
+}
+
+/** Why an `unstable` PR waits, naming the failing checks when they are known. */
+export function unstableReason(failing: readonly string[]): string {
+  const which = failing.length > 0 ? `: ${names(failing)}` : '';
   return `checks that are not required are failing${which} (automerge.allowUnstable is off)`;
 }
 

@@ -5,6 +5,44 @@ import { createTestRepo, makeTempDir } from '@reletan/core/testing';
 import { describe, expect, it } from 'vitest';
 import { findPullRequest } from './find-pull-request.js';
 
+const CHECKED = 'a'.repeat(40);
+const OTHER = 'b'.repeat(40);
+
+/** A GitHub Actions `workflow_run` job: the run that finished checked CHECKED, for these PRs. */
+async function withWorkflowRun<T>(numbers: number[], use: (env: NodeJS.ProcessEnv) => Promise<T>) {
+  const dir = await makeTempDir();
+  try {
+    const event = path.join(dir.path, 'event.json');
+    await writeFile(
+      event,
+      JSON.stringify({
+        action: 'completed',
+        workflow_run: {
+          head_sha: CHECKED,
+          conclusion: 'success',
+          pull_requests: numbers.map((number) => ({
+            url: `https://api.github.com/repos/acme/shop/pulls/${number}`,
+            id: number,
+            number,
+            head: { ref: 'feature/cart', sha: OTHER, repo: { id: 1, name: 'shop' } },
+            base: { ref: 'develop', sha: 'c'.repeat(40), repo: { id: 1, name: 'shop' } },
+          })),
+        },
+      }),
+    );
+    return await use({
+      GITHUB_ACTIONS: 'true',
+      GITHUB_REPOSITORY: 'acme/shop',
+      GITHUB_EVENT_NAME: 'workflow_run',
+      GITHUB_EVENT_PATH: event,
+      GITHUB_REF: 'refs/heads/main',
+      GITHUB_SHA: 'd'.repeat(40),
+    });
+  } finally {
+    await dir.cleanup();
+  }
+}
+
 const circleci = {
   CI: 'true',
   CIRCLECI: 'true',
@@ -91,6 +129,99 @@ describe('the PR of a CI build', () => {
       url: 'https://ghe.acme.io/web/shop/pull/12',
     });
   });
+});
+
+describe('the commit the build checked', () => {
+  it("pins a workflow_run job's PR to the head sha the finished run tested", async () => {
+    const found = await withWorkflowRun([31], (env) => findPullRequest({ env }));
+    expect(found).toMatchObject({ number: 31, expectedHeadSha: CHECKED });
+  });
+
+  it("keeps it when --pr names the build's own PR, by number or URL", async () => {
+    const circle = { ...circleci, CIRCLE_SHA1: CHECKED };
+    expect(await findPullRequest({ input: '31', env: circle })).toMatchObject({ expectedHeadSha: CHECKED });
+    expect(
+      await findPullRequest({ input: 'https://GitHub.com/Acme/shop/pull/31/files', env: circle }),
+    ).toMatchObject({ expectedHeadSha: CHECKED });
+    expect(await findPullRequest({ input: '31', repository: 'acme/shop', env: circle })).toMatchObject({
+      expectedHeadSha: CHECKED,
+    });
+    const fromWorkflowRun = await withWorkflowRun([31], (env) => findPullRequest({ input: '31', env }));
+    expect(fromWorkflowRun.expectedHeadSha).toBe(CHECKED);
+  });
+
+  it("keeps CircleCI's sha when --pr picks one of the build's several PRs", async () => {
+    const found = await findPullRequest({
+      input: '35',
+      env: {
+        ...circleci,
+        CIRCLE_SHA1: CHECKED,
+        CIRCLE_PULL_REQUESTS: 'https://github.com/acme/shop/pull/31,https://github.com/acme/shop/pull/35',
+      },
+    });
+    expect(found).toMatchObject({ number: 35, expectedHeadSha: CHECKED });
+  });
+
+  it('refuses (exit 2) --pr picking one of several workflow_run PRs without --expected-sha', async () => {
+    await withWorkflowRun([31, 35], async (env) => {
+      await expect(findPullRequest({ env })).rejects.toMatchObject({
+        code: 'CI_PR_AMBIGUOUS',
+        kind: 'usage',
+      });
+      await expect(findPullRequest({ input: '35', env })).rejects.toMatchObject({
+        code: 'CI_SHA_UNKNOWN',
+        kind: 'usage',
+        hint: expect.stringContaining('--expected-sha'),
+      });
+      expect(await findPullRequest({ input: '35', expectedSha: CHECKED, env })).toMatchObject({
+        number: 35,
+        expectedHeadSha: CHECKED,
+      });
+    });
+  });
+
+  it("does not apply to another PR than the build's", async () => {
+    const found = await findPullRequest({ input: '7', env: { ...circleci, CIRCLE_SHA1: CHECKED } });
+    expect(found.expectedHeadSha).toBeUndefined();
+  });
+});
+
+describe('--expected-sha', () => {
+  it('pins any PR to the commit given', async () => {
+    const found = await findPullRequest({
+      input: 'https://github.com/other/repo/pull/5',
+      expectedSha: CHECKED.toUpperCase(),
+      env: {},
+    });
+    expect(found).toMatchObject({ number: 5, expectedHeadSha: CHECKED });
+  });
+
+  it("agrees with the build's own commit, or is a usage error", async () => {
+    const circle = { ...circleci, CIRCLE_SHA1: CHECKED };
+    expect(await findPullRequest({ expectedSha: CHECKED, env: circle })).toMatchObject({
+      expectedHeadSha: CHECKED,
+    });
+    await expect(findPullRequest({ expectedSha: OTHER, env: circle })).rejects.toMatchObject({
+      code: 'EXPECTED_SHA_CONFLICT',
+      kind: 'usage',
+    });
+    await withWorkflowRun([31], async (env) => {
+      await expect(findPullRequest({ input: '31', expectedSha: OTHER, env })).rejects.toMatchObject({
+        code: 'EXPECTED_SHA_CONFLICT',
+      });
+    });
+  });
+
+  it.each(['abc1234', 'main', `${CHECKED}0`, ''])(
+    'is a usage error for %j, which is not a full sha',
+    async (sha) => {
+      await expect(findPullRequest({ input: '7', expectedSha: sha, env: circleci })).rejects.toMatchObject({
+        code: 'EXPECTED_SHA_INVALID',
+        kind: 'usage',
+        input: { key: '--expected-sha' },
+      });
+    },
+  );
 });
 
 describe('--pr', () => {

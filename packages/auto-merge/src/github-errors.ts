@@ -70,3 +70,11 @@ export function gitHubFailure(error: unknown, doing: string, url: string): Relet
         : 'rerun with --verbose for details',
   });
 }
+
+/**
+ * {@link gitHubFailure} for a failed request (Octokit's `RequestError`, network failures included); anything
+ * else is a bug and is returned as it is, to be reported as one rather than as GitHub's failure.
+ */
+export function asGitHubFailure(error: unknown, doing: string, url: string): unknown {
+  return isRequestError(error) ? gitHubFailure(error, doing, url) : error;
+}

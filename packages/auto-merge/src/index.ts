@@ -2,6 +2,7 @@ export {
   type AutoMergeOptions,
   type AutoMergeTarget,
   autoMerge,
+  type KeepBranches,
   UNKNOWN_MERGEABILITY_DELAYS,
 } from './auto-merge.js';
 export { type DecideMergeOptions, decideMerge, isFromFork } from './decide-merge.js';
@@ -10,7 +11,6 @@ export { type BlockedContext, explainBlocked, explainUnstable } from './explain-
 export { type FindPullRequestOptions, findPullRequest } from './find-pull-request.js';
 export { resolveMergePolicy } from './merge-policy.js';
 export {
-  gitHubApiUrlFor,
   type PullRequestTarget,
   repositoryFromSetting,
   resolvePullRequestInput,

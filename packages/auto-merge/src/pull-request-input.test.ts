@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeResult } from './describe-result.js';
 import { resolveMergePolicy } from './merge-policy.js';
-import { gitHubApiUrlFor, repositoryFromSetting, resolvePullRequestInput } from './pull-request-input.js';
+import { repositoryFromSetting, resolvePullRequestInput } from './pull-request-input.js';
 import { actionsTokenWarning } from './token-warning.js';
 
 const shop = { owner: 'acme', name: 'shop', host: 'github.com' };
@@ -73,21 +73,12 @@ describe('which pull request', () => {
   });
 });
 
-describe('which API', () => {
-  it('honours GITHUB_API_URL, else derives it from the PR host', () => {
-    expect(gitHubApiUrlFor('github.com', {})).toBe('https://api.github.com');
-    expect(gitHubApiUrlFor('ghe.acme.io', {})).toBe('https://ghe.acme.io/api/v3');
-    expect(gitHubApiUrlFor('github.com', { GITHUB_API_URL: 'https://ghe.acme.io/api/v3/' })).toBe(
-      'https://ghe.acme.io/api/v3',
-    );
-  });
-});
-
 describe("GitHub Actions' own token", () => {
   it('warns when a GitHub Actions job writes with an installation token', () => {
-    expect(actionsTokenWarning({ GITHUB_ACTIONS: 'true' }, 'ghs_abc')).toMatch(/starts no workflow run/);
-    expect(actionsTokenWarning({ GITHUB_ACTIONS: 'true' }, 'ghp_personal')).toBeUndefined();
-    expect(actionsTokenWarning({ CIRCLECI: 'true' }, 'ghs_abc')).toBeUndefined();
+    expect(actionsTokenWarning('github-actions', 'ghs_abc')).toMatch(/starts no workflow run/);
+    expect(actionsTokenWarning('github-actions', 'ghp_personal')).toBeUndefined();
+    expect(actionsTokenWarning('circleci', 'ghs_abc')).toBeUndefined();
+    expect(actionsTokenWarning('generic', 'ghs_abc')).toBeUndefined();
   });
 });
 

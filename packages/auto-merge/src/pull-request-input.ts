@@ -62,12 +62,3 @@ export function repositoryFromSetting(setting: string, host = 'github.com'): Rep
   const [owner = '', name = ''] = setting.split('/');
   return { owner, name, host };
 }
-
-/**
- * The REST API base URL for a PR on `host`: `GITHUB_API_URL` when set (GitHub Actions sets it, on
- * Enterprise too), else https://api.github.com for github.com and `https://HOST/api/v3` for an Enterprise host.
- */
-export function gitHubApiUrlFor(host: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.GITHUB_API_URL) return env.GITHUB_API_URL.replace(/\/+$/, '');
-  return host.toLowerCase() === 'github.com' ? 'https://api.github.com' : `https://${host}/api/v3`;
-}

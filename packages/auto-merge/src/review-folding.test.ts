@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { foldReviews } from './review-folding.js';
 import type { ReviewSnapshot } from './types.js';
 
-const review = (login: string | null, state: string): ReviewSnapshot => ({
+const review = (login: string | null, state: string, association = 'MEMBER'): ReviewSnapshot => ({
   user: login === null ? null : { login },
   state,
+  author_association: association,
 });
 
 describe("each reviewer's latest decision counts", () => {
@@ -76,16 +77,91 @@ describe("each reviewer's latest decision counts", () => {
       ['Alice'],
     ],
   ])('%s', (_name, reviews, approvedBy, changesRequestedBy) => {
-    expect(foldReviews(reviews)).toEqual({ approvedBy, changesRequestedBy });
+    expect(foldReviews(reviews)).toEqual({ approvedBy, uncountedApprovals: [], changesRequestedBy });
+  });
+});
+
+describe('only approvals from people who may have write access count', () => {
+  it.each<[string, ReviewSnapshot[], string[], string[], string[]]>([
+    ['an owner', [review('alice', 'APPROVED', 'OWNER')], ['alice'], [], []],
+    ['a member of the organization', [review('alice', 'APPROVED', 'MEMBER')], ['alice'], [], []],
+    ['a collaborator', [review('alice', 'APPROVED', 'COLLABORATOR')], ['alice'], [], []],
+    ['a contributor', [review('mallory', 'APPROVED', 'CONTRIBUTOR')], [], ['mallory'], []],
+    [
+      'a first-time contributor',
+      [review('mallory', 'APPROVED', 'FIRST_TIME_CONTRIBUTOR')],
+      [],
+      ['mallory'],
+      [],
+    ],
+    ['a first-timer on GitHub', [review('mallory', 'APPROVED', 'FIRST_TIMER')], [], ['mallory'], []],
+    ['a mannequin', [review('mallory', 'APPROVED', 'MANNEQUIN')], [], ['mallory'], []],
+    ['anyone else', [review('mallory', 'APPROVED', 'NONE')], [], ['mallory'], []],
+    ['an association GitHub may add later', [review('mallory', 'APPROVED', 'SPONSOR')], [], ['mallory'], []],
+    [
+      'a missing association (a caller that did not pass it)',
+      [{ user: { login: 'mallory' }, state: 'APPROVED' } as ReviewSnapshot],
+      [],
+      ['mallory'],
+      [],
+    ],
+    ['a member, in lower case', [review('alice', 'APPROVED', 'member')], ['alice'], [], []],
+    [
+      'a change request by anyone blocks',
+      [review('mallory', 'CHANGES_REQUESTED', 'NONE'), review('alice', 'APPROVED', 'OWNER')],
+      ['alice'],
+      [],
+      ['mallory'],
+    ],
+    [
+      "an outsider's later approval clears their own change request, and does not count",
+      [review('mallory', 'CHANGES_REQUESTED', 'NONE'), review('mallory', 'APPROVED', 'NONE')],
+      [],
+      ['mallory'],
+      [],
+    ],
+    [
+      "the latest review's association stands (a contributor who became a collaborator)",
+      [review('bob', 'APPROVED', 'CONTRIBUTOR'), review('bob', 'COMMENTED', 'COLLABORATOR')],
+      ['bob'],
+      [],
+      [],
+    ],
+  ])('%s', (_name, reviews, approvedBy, uncountedApprovals, changesRequestedBy) => {
+    expect(foldReviews(reviews)).toEqual({ approvedBy, uncountedApprovals, changesRequestedBy });
   });
 });
 
 const STATES = ['APPROVED', 'CHANGES_REQUESTED', 'COMMENTED', 'DISMISSED', 'PENDING'] as const;
+const COUNTED = ['OWNER', 'MEMBER', 'COLLABORATOR'];
+const ASSOCIATIONS = [
+  ...COUNTED,
+  'CONTRIBUTOR',
+  'FIRST_TIME_CONTRIBUTOR',
+  'FIRST_TIMER',
+  'MANNEQUIN',
+  'NONE',
+];
 const reviewer = fc.constantFrom('alice', 'bob', 'carol', 'dave');
 const anyReview = fc.record({ login: reviewer, state: fc.constantFrom(...STATES) });
 const reviewList = fc
   .array(anyReview, { maxLength: 40 })
   .map((list) => list.map(({ login, state }) => review(login, state)));
+/** Reviews by reviewers each with one association (as GitHub reports it), counted or not. */
+const mixedReviewList = fc
+  .tuple(
+    fc.array(anyReview, { maxLength: 40 }),
+    fc.record({
+      alice: fc.constantFrom(...ASSOCIATIONS),
+      bob: fc.constantFrom(...ASSOCIATIONS),
+      carol: fc.constantFrom(...ASSOCIATIONS),
+      dave: fc.constantFrom(...ASSOCIATIONS),
+    }),
+  )
+  .map(([list, associations]) => ({
+    associations: associations as Record<string, string>,
+    reviews: list.map(({ login, state }) => review(login, state, associations[login])),
+  }));
 
 describe('review folding properties', () => {
   it('never counts a reviewer as both approving and requesting changes', () => {
@@ -108,6 +184,36 @@ describe('review folding properties', () => {
         const { approvedBy, changesRequestedBy } = foldReviews(reviews);
         expect(approvedBy.includes(login)).toBe(last === 'APPROVED');
         expect(changesRequestedBy.includes(login)).toBe(last === 'CHANGES_REQUESTED');
+      }),
+    );
+  });
+
+  it('an approval counts exactly when it is the latest decision of an owner, member or collaborator', () => {
+    fc.assert(
+      fc.property(mixedReviewList, reviewer, ({ reviews, associations }, login) => {
+        const decisive = reviews.filter(
+          (r) => r.user?.login === login && ['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED'].includes(r.state),
+        );
+        const approves = decisive.at(-1)?.state === 'APPROVED';
+        const counted = COUNTED.includes(associations[login] ?? '');
+        const { approvedBy, uncountedApprovals, changesRequestedBy } = foldReviews(reviews);
+        expect(approvedBy.includes(login)).toBe(approves && counted);
+        expect(uncountedApprovals.includes(login)).toBe(approves && !counted);
+        expect(changesRequestedBy.includes(login)).toBe(decisive.at(-1)?.state === 'CHANGES_REQUESTED');
+      }),
+    );
+  });
+
+  it("the association decides only whether an approval counts, never a change request or another's standing", () => {
+    fc.assert(
+      fc.property(mixedReviewList, ({ reviews }) => {
+        const asMembers = foldReviews(reviews.map((r) => ({ ...r, author_association: 'MEMBER' })));
+        const summary = foldReviews(reviews);
+        expect(summary.changesRequestedBy).toEqual(asMembers.changesRequestedBy);
+        expect([...summary.approvedBy, ...summary.uncountedApprovals].sort()).toEqual(
+          [...asMembers.approvedBy].sort(),
+        );
+        expect(asMembers.uncountedApprovals).toEqual([]);
       }),
     );
   });

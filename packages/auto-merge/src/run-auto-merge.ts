@@ -1,13 +1,17 @@
 import {
+  type CiContext,
+  type CiProvider,
   createGitHubClient,
+  detectCiContext,
   type GitHubClientOptions,
   type Logger,
   type ReletanConfig,
+  requireGitHubApiUrlForHost,
   resolveGitHubToken,
 } from '@reletan/core';
-import { autoMerge } from './auto-merge.js';
+import { autoMerge, type KeepBranches } from './auto-merge.js';
 import { findPullRequest } from './find-pull-request.js';
-import { gitHubApiUrlFor, type PullRequestTarget } from './pull-request-input.js';
+import type { PullRequestTarget } from './pull-request-input.js';
 import { actionsTokenWarning } from './token-warning.js';
 import type { AutoMergeResult, MergePolicy } from './types.js';
 
@@ -23,19 +27,28 @@ export interface RunAutoMergeOptions {
   client?: Partial<GitHubClientOptions>;
   /** The wait between re-reads of an unknown mergeability. @default a real timer */
   sleep?: (ms: number) => Promise<void>;
+  /** Branches `deleteBranch` never deletes, besides the repository's default one. @default none */
+  keepBranches?: KeepBranches;
+  /** The CI this runs in, for the GitHub Actions token warning. @default detected from `env`, after a write */
+  ciProvider?: CiProvider;
 }
 
 /**
  * {@link autoMerge} with a GitHub client made from the environment: the token (a missing one is a usage
- * error, exit 2) registered as a secret, the API of the PR's host (`GITHUB_API_URL` first), and a warning
- * when a GitHub Actions job writes with its own `GITHUB_TOKEN`.
+ * error, exit 2) registered as a secret and sent only to the API that serves the PR's host (api.github.com
+ * for github.com, else `GITHUB_API_URL` on that same host; any other host is a usage error, exit 2, before
+ * any request), and a warning when a GitHub Actions job writes with its own `GITHUB_TOKEN`.
  */
 export async function runAutoMerge(options: RunAutoMergeOptions): Promise<AutoMergeResult> {
   const env = options.env ?? process.env;
   const { pullRequest, logger } = options;
+  const baseUrl = requireGitHubApiUrlForHost(pullRequest.host, `the pull request ${pullRequest.url}`, env);
+  // Resolved once: the client registers it as a secret, and the warning below looks at what kind it is.
+  const token = options.client?.token ?? resolveGitHubToken(env)?.token;
   const github = await createGitHubClient({
     env,
-    baseUrl: gitHubApiUrlFor(pullRequest.host, env),
+    baseUrl,
+    ...(token ? { token } : {}),
     ...(logger ? { logger } : {}),
     ...options.client,
   });
@@ -46,34 +59,63 @@ export async function runAutoMerge(options: RunAutoMergeOptions): Promise<AutoMe
     dryRun: options.dryRun ?? false,
     ...(logger ? { logger } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.keepBranches ? { keepBranches: options.keepBranches } : {}),
   });
-  const token = options.client?.token ?? resolveGitHubToken(env)?.token;
-  const wrote = result.action === 'merged' || result.action === 'updated-branch';
-  const warning = token && wrote ? actionsTokenWarning(env, token) : undefined;
-  if (warning) logger?.warn(warning);
+  // Only what this run pushed starts no workflow: a dry run, a wait or someone else's merge pushed nothing.
+  const wrote = !result.dryRun && (result.merged || result.action === 'updated-branch');
+  if (wrote && token) {
+    const provider =
+      options.ciProvider ??
+      (await detectCiContext({ env }).then(
+        (ci) => ci.provider,
+        () => undefined,
+      ));
+    const warning = provider && actionsTokenWarning(provider, token);
+    if (warning) logger?.warn(warning);
+  }
   return result;
 }
 
-export interface AutomergeWithConfigOptions extends Omit<RunAutoMergeOptions, 'pullRequest' | 'policy'> {
+export interface AutomergeWithConfigOptions
+  extends Omit<RunAutoMergeOptions, 'pullRequest' | 'policy' | 'keepBranches'> {
   config: ReletanConfig;
   /** A PR URL or number (`--pr`, or the CLI's argument). Without it, the CI build's own PR. */
   input?: string;
+  /**
+   * `--expected-sha`: the full sha the PR's head must still be for the merge (e.g. the commit CI tested).
+   * @default the commit the CI build checked, when the PR is the build's own; else none (sha pinning alone)
+   */
+  expectedSha?: string;
   /** Where git's `origin` names the repository of a bare number when nothing else does. @default process.cwd() */
   cwd?: string;
 }
 
 /**
  * What both bins run: the pull request (given, or the CI build's own; a bare number resolves in
- * `github.repository`, the CI's repository or git's origin) merged under the config's `automerge` policy.
+ * `github.repository`, the CI's repository or git's origin) merged under the config's `automerge` policy,
+ * never deleting the config's long-lived branches (`git.mainBranch`, `git.developBranch`, and those under
+ * `git.releasePrefix` and `git.hotfixPrefix`).
  */
 export async function automergeWithConfig(options: AutomergeWithConfigOptions): Promise<AutoMergeResult> {
-  const { config, input, cwd, ...run } = options;
+  const { config, input, expectedSha, cwd, ...run } = options;
+  // Detected once, when first needed: for the PR and the commit the build checked, then for the token warning.
+  let detected: Promise<CiContext> | undefined;
+  const detect = () =>
+    (detected ??= detectCiContext({ env: run.env ?? process.env, ...(cwd ? { cwd } : {}) }));
   const pullRequest = await findPullRequest({
     ...(input === undefined ? {} : { input }),
+    ...(expectedSha === undefined ? {} : { expectedSha }),
     ...(config.github.repository ? { repository: config.github.repository } : {}),
     ...(run.env ? { env: run.env } : {}),
     ...(cwd ? { cwd } : {}),
     ...(run.logger ? { logger: run.logger } : {}),
+    detect,
   });
-  return runAutoMerge({ ...run, pullRequest, policy: config.automerge });
+  // git-flow's long-lived branches are never deleted, whatever a PR's head is.
+  const keepBranches = {
+    names: [config.git.mainBranch, config.git.developBranch],
+    prefixes: [config.git.releasePrefix, config.git.hotfixPrefix],
+  };
+  const { provider } = await detect();
+  return runAutoMerge({ ...run, pullRequest, policy: config.automerge, keepBranches, ciProvider: provider });
 }

@@ -28,7 +28,7 @@ export function gitHubUser(login: string, id = 1000 + login.length): GitHubUserB
   };
 }
 
-function repositoryBody(fullName: string, id: number) {
+function repositoryBody(fullName: string, id: number, serverUrl: string) {
   const [owner = 'acme', name = 'shop'] = fullName.split('/');
   return {
     id,
@@ -37,7 +37,8 @@ function repositoryBody(fullName: string, id: number) {
     full_name: fullName,
     private: false,
     owner: gitHubUser(owner),
-    html_url: `https://github.com/${fullName}`,
+    html_url: `${serverUrl}/${fullName}`,
+    default_branch: 'main',
     fork: id !== 1,
     url: `https://api.github.com/repos/${fullName}`,
   };
@@ -70,6 +71,8 @@ export interface PullRequestBodyOptions {
   fork?: string | null;
   /** @default "octocat" */
   author?: string;
+  /** Where the web pages are (`html_url`): GitHub Enterprise's host, or a local stand-in's. @default "https://github.com" */
+  serverUrl?: string;
 }
 
 export const DEFAULT_HEAD_SHA = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
@@ -82,18 +85,23 @@ export function pullRequestBody(options: PullRequestBodyOptions = {}) {
   const headRef = options.headRef ?? 'feature/cart';
   const baseRef = options.baseRef ?? 'develop';
   const api = `https://api.github.com/repos/${repository}`;
-  const base = repositoryBody(repository, 1);
+  const web = `${options.serverUrl ?? 'https://github.com'}/${repository}`;
+  const base = repositoryBody(repository, 1, options.serverUrl ?? 'https://github.com');
   const head =
-    options.fork === undefined ? base : options.fork === null ? null : repositoryBody(options.fork, 2);
+    options.fork === undefined
+      ? base
+      : options.fork === null
+        ? null
+        : repositoryBody(options.fork, 2, options.serverUrl ?? 'https://github.com');
   const author = gitHubUser(options.author ?? 'octocat');
   const merged = options.merged ?? false;
   return {
     url: `${api}/pulls/${number}`,
     id: 1_000_000 + number,
     node_id: `MDExOlB1bGxSZXF1ZXN0${number}`,
-    html_url: `https://github.com/${repository}/pull/${number}`,
-    diff_url: `https://github.com/${repository}/pull/${number}.diff`,
-    patch_url: `https://github.com/${repository}/pull/${number}.patch`,
+    html_url: `${web}/pull/${number}`,
+    diff_url: `${web}/pull/${number}.diff`,
+    patch_url: `${web}/pull/${number}.patch`,
     issue_url: `${api}/issues/${number}`,
     statuses_url: `${api}/statuses/${headSha}`,
     number,
@@ -162,6 +170,8 @@ export interface ReviewBodyOptions {
   number?: number;
   /** @default DEFAULT_HEAD_SHA */
   commitId?: string;
+  /** The reviewer's `author_association`: `OWNER`, `MEMBER`, `COLLABORATOR`, `CONTRIBUTOR`, `NONE`, ... @default "MEMBER" */
+  authorAssociation?: string;
 }
 
 /** A review (an item of GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews). */
@@ -184,7 +194,7 @@ export function reviewBody(options: ReviewBodyOptions) {
       ? {}
       : { submitted_at: new Date(Date.UTC(2026, 10, 20, 10, 0, options.id % 60)).toISOString() }),
     commit_id: options.commitId ?? DEFAULT_HEAD_SHA,
-    author_association: 'MEMBER',
+    author_association: options.authorAssociation ?? 'MEMBER',
   };
 }
 
@@ -211,7 +221,7 @@ export interface FakePullRequest {
 }
 
 export interface FakeGitHubOptions {
-  /** The only token accepted; anything else gets 401 Bad credentials. */
+  /** The only token accepted; anything else gets 401 "Bad credentials for TOKEN" (echoing it, as a worst case). */
   token: string;
   /** @default "acme/shop" */
   repository?: string;
@@ -219,7 +229,10 @@ export interface FakeGitHubOptions {
 }
 
 export interface FakeGitHub {
-  /** The API base URL, for `GITHUB_API_URL`. */
+  /**
+   * The API base URL, for `GITHUB_API_URL`; also the host its pull requests live on (`html_url`), since a
+   * token is only sent to the API of the PR's own host: pass `${url}/acme/shop/pull/42`.
+   */
   url: string;
   /** Every request served, in order. */
   requests: { method: string; path: string; body: unknown }[];
@@ -243,6 +256,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     ]),
   );
   const prPath = new RegExp(`^/repos/${repository}/pulls/(\\d+)(/reviews|/merge|/update-branch)?$`);
+  let origin = 'http://127.0.0.1';
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -257,13 +271,18 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         response.end(data === undefined ? '' : JSON.stringify(data));
       };
       if (request.headers.authorization !== `token ${options.token}`) {
-        return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+        // Echoes the token it was sent, the worst case for redaction, so tests can check it never shows.
+        const presented = (request.headers.authorization ?? '').replace(/^token /, '');
+        return send(401, {
+          message: `Bad credentials${presented ? ` for ${presented}` : ''}`,
+          documentation_url: 'https://docs.github.com/rest',
+        });
       }
       const match = prPath.exec(url.pathname);
       const entry = match ? state.get(Number(match[1])) : undefined;
       const head = () => entry?.pr.headSha ?? DEFAULT_HEAD_SHA;
       if (entry && request.method === 'GET' && match?.[2] === undefined) {
-        const served = pullRequestBody(entry.pr);
+        const served = pullRequestBody({ ...entry.pr, serverUrl: origin });
         entry.reads++;
         if (entry.reads === 1 && entry.fake.pushAfterFirstRead)
           entry.pr.headSha = entry.fake.pushAfterFirstRead;
@@ -356,8 +375,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  origin = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: origin,
     requests,
     close: () =>
       new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),

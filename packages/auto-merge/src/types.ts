@@ -34,11 +34,11 @@ export interface PullRequestSnapshot {
     sha: string;
     ref: string;
     /** Null when the fork the PR came from was deleted. */
-    repo: { id?: number; full_name: string } | null;
+    repo: { id?: number; full_name: string; default_branch?: string } | null;
   };
   base: {
     ref: string;
-    repo: { id?: number; full_name: string };
+    repo: { id?: number; full_name: string; default_branch?: string };
   };
 }
 
@@ -49,12 +49,26 @@ export interface ReviewSnapshot {
   /** `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED` or `PENDING`. */
   state: string;
   submitted_at?: string | null;
+  /**
+   * The reviewer's relation to the repository: `OWNER`, `MEMBER` (of the owning organization),
+   * `COLLABORATOR`, `CONTRIBUTOR`, `FIRST_TIME_CONTRIBUTOR`, `FIRST_TIMER`, `MANNEQUIN` or `NONE`. Only
+   * approvals from `OWNER`, `MEMBER` and `COLLABORATOR` count (see {@link foldReviews}).
+   */
+  author_association: string;
 }
 
 /** Each reviewer's standing decision, after folding their reviews in order. */
 export interface ReviewSummary {
-  /** Reviewers whose latest decision is an approval, in order of first appearance. */
+  /**
+   * Reviewers whose latest decision is an approval that counts (their `author_association` is `OWNER`,
+   * `MEMBER` or `COLLABORATOR`), in order of first appearance.
+   */
   approvedBy: string[];
+  /**
+   * Reviewers whose latest decision is an approval that does not count: anyone can approve a PR on a public
+   * repository, and GitHub counts only approvals from people with write access.
+   */
+  uncountedApprovals: string[];
   /** Reviewers whose latest decision is a change request, in order of first appearance. */
   changesRequestedBy: string[];
 }
@@ -80,7 +94,14 @@ export type SkipCode = 'closed' | 'merged' | 'skip-label' | 'missing-label' | 'b
 export type MergeDecision =
   | { action: 'merge'; sha: string; method: MergeMethod; reason: string }
   | { action: 'update-branch'; sha: string; reason: string }
-  | { action: 'wait'; code: WaitCode; sha: string; reason: string }
+  | {
+      action: 'wait';
+      code: WaitCode;
+      sha: string;
+      reason: string;
+      /** The approvals that count, once the reviews were folded (absent for a draft or a moved head). */
+      approvedBy?: string[];
+    }
   | { action: 'skip'; code: SkipCode; sha: string; reason: string };
 
 /** The outcome of {@link autoMerge}, also what `--json` prints. */

@@ -154,6 +154,84 @@ describe('GitHub Actions', () => {
     expect(context.buildUrl).toBe('https://github.com/acme/shop/actions/runs/987654/attempts/2');
   });
 
+  describe('a workflow_run event (a workflow that runs when CI finishes)', () => {
+    // As GitHub sends it: the job runs on the default branch; the run that finished checked head_sha.
+    const workflowRun = (pullRequests: { number: number; headSha: string }[]) => ({
+      action: 'completed',
+      workflow_run: {
+        id: 30433642,
+        name: 'CI',
+        event: 'pull_request',
+        status: 'completed',
+        conclusion: 'success',
+        head_branch: 'feature/cart',
+        head_sha: 'a'.repeat(40),
+        pull_requests: pullRequests.map(({ number, headSha }) => ({
+          url: `https://api.github.com/repos/acme/shop/pulls/${number}`,
+          id: 1000 + number,
+          number,
+          head: {
+            ref: 'feature/cart',
+            sha: headSha,
+            repo: { id: 1, url: 'https://api.github.com/repos/acme/shop', name: 'shop' },
+          },
+          base: {
+            ref: 'develop',
+            sha: 'c'.repeat(40),
+            repo: { id: 1, url: 'https://api.github.com/repos/acme/shop', name: 'shop' },
+          },
+        })),
+      },
+    });
+    const detect = (payload: unknown) =>
+      detectCiContext({
+        env: {
+          ...base,
+          GITHUB_EVENT_NAME: 'workflow_run',
+          GITHUB_REF: 'refs/heads/main',
+          GITHUB_EVENT_PATH: '/event.json',
+        },
+        readFile: async () => JSON.stringify(payload),
+      });
+
+    it('takes its one PR, with the head sha the finished run checked (not the PR head now)', async () => {
+      const context = await detect(workflowRun([{ number: 31, headSha: 'b'.repeat(40) }]));
+      expect(context.pullRequest).toEqual({
+        number: 31,
+        url: 'https://github.com/acme/shop/pull/31',
+        headSha: 'a'.repeat(40),
+      });
+      expect(context.pullRequests).toEqual(['https://github.com/acme/shop/pull/31']);
+      expect(context.branch).toBe('main');
+      expect(context.warnings).toEqual([]);
+    });
+
+    it('refuses to guess when the run belongs to several PRs, and lists them', async () => {
+      const context = await detect(
+        workflowRun([
+          { number: 31, headSha: 'a'.repeat(40) },
+          { number: 35, headSha: 'a'.repeat(40) },
+        ]),
+      );
+      expect(context.pullRequest).toBeNull();
+      expect(context.pullRequests).toEqual([
+        'https://github.com/acme/shop/pull/31',
+        'https://github.com/acme/shop/pull/35',
+      ]);
+      expect(context.warnings[0]).toContain('will not guess');
+      expect(() => requirePullRequest(context)).toThrow(
+        expect.objectContaining({ code: 'CI_PR_AMBIGUOUS', kind: 'usage' }),
+      );
+    });
+
+    it('has no PR when the run lists none (a fork, or a push)', async () => {
+      const context = await detect(workflowRun([]));
+      expect(context.pullRequest).toBeNull();
+      expect(context.pullRequests).toEqual([]);
+      expect(() => requirePullRequest(context)).toThrow(expect.objectContaining({ code: 'CI_PR_MISSING' }));
+    });
+  });
+
   it('falls back to the PR number in GITHUB_REF, on a GitHub Enterprise server', async () => {
     const context = await detectCiContext({
       env: { ...base, GITHUB_SERVER_URL: 'https://ghe.acme.io', GITHUB_REF: 'refs/pull/5/merge' },

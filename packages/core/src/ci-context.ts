@@ -8,7 +8,10 @@ export type CiProvider = 'circleci' | 'github-actions' | 'generic';
 export interface CiPullRequest {
   number: number;
   url: string;
-  /** The PR's head commit, when the CI says it (GitHub Actions' event payload). */
+  /**
+   * The PR head commit this build is about, when the CI says it: a `pull_request` event's PR head, or the
+   * `head_sha` a `workflow_run` event's run checked (GitHub Actions' event payload).
+   */
   headSha?: string;
 }
 
@@ -24,8 +27,9 @@ export interface CiContext {
   sha: string | null;
   pullRequest: CiPullRequest | null;
   /**
-   * Every PR the CI associates with this build. Several (CircleCI builds a branch shared by several PRs)
-   * leaves {@link pullRequest} null: reletan never guesses which one was meant.
+   * Every PR the CI associates with this build. Several (CircleCI builds a branch shared by several PRs; a
+   * GitHub Actions `workflow_run` whose run belongs to several PRs) leaves {@link pullRequest} null: reletan
+   * never guesses which one was meant.
    */
   pullRequests: string[];
   buildUrl: string | null;
@@ -108,6 +112,8 @@ function circleCiContext(env: NodeJS.ProcessEnv): CiContext {
 
 interface GitHubEventPayload {
   pull_request?: { number?: number; html_url?: string; head?: { sha?: string } };
+  /** A `workflow_run` event: the run that finished, the commit it checked and the PRs it belongs to. */
+  workflow_run?: { head_sha?: string; pull_requests?: { number?: number }[] | null };
 }
 
 async function gitHubActionsContext(
@@ -134,22 +140,40 @@ async function gitHubActionsContext(
   }
 
   let pullRequest: CiPullRequest | null = null;
+  let pullRequests: string[] = [];
   const payload = await readEventPayload(env.GITHUB_EVENT_PATH, read, warnings);
   const fromEvent = payload?.pull_request;
+  const webUrl = (number: number) =>
+    repository ? `${serverUrl}/${repository.owner}/${repository.name}/pull/${number}` : '';
   if (fromEvent?.number !== undefined) {
     pullRequest = {
       number: fromEvent.number,
-      url:
-        fromEvent.html_url ??
-        (repository ? `${serverUrl}/${repository.owner}/${repository.name}/pull/${fromEvent.number}` : ''),
+      url: fromEvent.html_url ?? webUrl(fromEvent.number),
       ...(fromEvent.head?.sha ? { headSha: fromEvent.head.sha } : {}),
     };
+  } else if (payload?.workflow_run) {
+    // A workflow_run job runs on the default branch (GITHUB_SHA, GITHUB_REF); the run that triggered it
+    // checked workflow_run.head_sha, the head of the PRs it lists (none for a fork's PR).
+    const run = payload.workflow_run;
+    const numbers = [
+      ...new Set((run.pull_requests ?? []).flatMap((pr) => (pr.number === undefined ? [] : [pr.number]))),
+    ];
+    pullRequests = repository ? numbers.map(webUrl) : [];
+    if (pullRequests.length > 1) {
+      warnings.push(
+        `the workflow run belongs to ${pullRequests.length} pull requests (${pullRequests.join(', ')}); reletan will not guess which one`,
+      );
+    } else if (numbers[0] !== undefined && repository) {
+      pullRequest = {
+        number: numbers[0],
+        url: webUrl(numbers[0]),
+        ...(run.head_sha ? { headSha: run.head_sha } : {}),
+      };
+    }
   } else if (prNumber !== undefined && repository) {
-    pullRequest = {
-      number: prNumber,
-      url: `${serverUrl}/${repository.owner}/${repository.name}/pull/${prNumber}`,
-    };
+    pullRequest = { number: prNumber, url: webUrl(prNumber) };
   }
+  if (pullRequest) pullRequests = [pullRequest.url];
 
   const runId = env.GITHUB_RUN_ID;
   const attempt = env.GITHUB_RUN_ATTEMPT;
@@ -166,7 +190,7 @@ async function gitHubActionsContext(
     tag,
     sha: orNull(env.GITHUB_SHA),
     pullRequest,
-    pullRequests: pullRequest ? [pullRequest.url] : [],
+    pullRequests,
     buildUrl,
     warnings,
   };

@@ -4,6 +4,8 @@ import type { AppContext } from '@reletan/core';
 export interface AutomergeOptions {
   /** `--pr URL|NUMBER`; without it, the CI build's own PR. */
   pr?: string;
+  /** `--expected-sha`: merge only while the PR's head is this commit. */
+  expectedSha?: string;
   dryRun?: boolean;
 }
 
@@ -23,6 +25,7 @@ export async function automerge(
   const result = await automergeWithConfig({
     config,
     ...(options.pr === undefined ? {} : { input: options.pr }),
+    ...(options.expectedSha === undefined ? {} : { expectedSha: options.expectedSha }),
     env: context.env,
     cwd: context.cwd,
     logger: context.logger,

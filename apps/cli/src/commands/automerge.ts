@@ -4,6 +4,8 @@ import type { AppContext } from '@reletan/core';
 export interface AutomergeOptions {
   /** The `<pr>` argument: a URL, or a number. */
   pr: string;
+  /** `--expected-sha`: merge only while the PR's head is this commit. */
+  expectedSha?: string;
   dryRun?: boolean;
 }
 
@@ -24,6 +26,7 @@ export async function automerge(
   const result = await automergeWithConfig({
     config,
     input: options.pr,
+    ...(options.expectedSha === undefined ? {} : { expectedSha: options.expectedSha }),
     env: context.env,
     cwd: context.cwd,
     logger: context.logger,
