@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { isReletanError } from '@reletan/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useDisposableMemcached, useMemcached } from '../test/memcached.js';
 import { type Cache, type CacheDegradedEvent, createCache } from './client.js';
 import type { MemjsModule } from './memjs.js';
@@ -246,6 +246,21 @@ describe('timeouts', () => {
       ['delete', 'timeout'],
     ]);
   });
+
+  it('still times out when the wall clock steps back (an NTP correction) while an operation waits', async () => {
+    // Only Date is faked: timers run for real, and the wall clock can be stepped.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const client = cache({ memjs: silentMemjs, timeoutMs: 80 });
+      const started = performance.now();
+      const pending = client.get('a');
+      vi.setSystemTime(Date.now() - 3_600_000);
+      expect(await pending).toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(500);
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 2_000);
 
   it('survives an onDegraded observer that throws', async () => {
     const client = cache({

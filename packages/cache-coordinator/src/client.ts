@@ -1,6 +1,6 @@
 import { usageError } from '@reletan/core';
 import { ABSENT, decodeValue, encodeEntry, FOREIGN, UNDECODABLE } from './codec.js';
-import { createDeadlineQueue, type PendingOperation } from './deadlines.js';
+import { createDeadlineQueue, monotonicNow, type PendingOperation } from './deadlines.js';
 import { createHashRing } from './ketama.js';
 import { assertClientPrefix, memcachedKey } from './keys.js';
 import { connectMemjs, errorText, type MemjsClient, type MemjsModule } from './memjs.js';
@@ -151,7 +151,7 @@ export function createCache(options: CreateCacheOptions): Cache {
     new Promise<T>((resolve) => {
       const pending: Pending<T> = {
         settled: false,
-        deadline: Date.now() + timeoutMs,
+        deadline: monotonicNow() + timeoutMs,
         operation,
         key,
         storedKey,

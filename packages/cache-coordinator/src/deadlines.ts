@@ -1,8 +1,15 @@
 /** One operation waiting for memcached; the queue settles it when its deadline passes. */
 export interface PendingOperation {
   settled: boolean;
+  /** On the queue's clock: {@link monotonicNow} unless the queue was given another. */
   deadline: number;
 }
+
+/**
+ * Milliseconds on a clock that never steps: an NTP correction moving the wall clock back would
+ * otherwise push every pending deadline away by as much, and an operation would wait that long.
+ */
+export const monotonicNow = (): number => performance.now();
 
 export interface DeadlineQueue<P extends PendingOperation> {
   /** Tracks `pending`, whose deadline must not be earlier than those already added. */
@@ -21,7 +28,7 @@ export interface DeadlineQueue<P extends PendingOperation> {
  */
 export function createDeadlineQueue<P extends PendingOperation>(
   onExpire: (pending: P) => void,
-  now: () => number = Date.now,
+  now: () => number = monotonicNow,
 ): DeadlineQueue<P> {
   let queue: P[] = [];
   let head = 0;

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { monotonicNow } from './deadlines.js';
 import { connectMemjs, errorText, type MemjsClient, type MemjsModule } from './memjs.js';
 import type { ServerAddress } from './servers.js';
 
@@ -11,7 +12,7 @@ export interface EachServerOptions {
   /** How long each server gets to answer. */
   timeoutMs: number;
   memjs?: MemjsModule | undefined;
-  /** @default Date.now, for the per-server timings */
+  /** @default performance.now, for the per-server timings */
   now?: () => number;
 }
 
@@ -24,7 +25,7 @@ export function onEachServer<T>(
   options: EachServerOptions,
   send: (client: MemjsClient, reply: (error: unknown, value?: T) => void) => void,
 ): Promise<ServerOutcome<T>[]> {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? monotonicNow;
   return Promise.all(
     addresses.map(
       (address) =>
