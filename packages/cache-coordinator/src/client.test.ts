@@ -156,6 +156,19 @@ describe('getOrSet', () => {
     expect(computed).toBe(1);
   });
 
+  it('returns a computed undefined ("not found") without storing it, and computes again next time', async () => {
+    const client = cache();
+    let computed = 0;
+    const lookUp = () => {
+      computed++;
+      return undefined;
+    };
+    expect(await client.getOrSet('no-such-product', lookUp)).toBeUndefined();
+    expect(await client.getOrSet('no-such-product', lookUp)).toBeUndefined();
+    expect(computed).toBe(2);
+    expect(await client.get('no-such-product')).toBeUndefined();
+  });
+
   it('lets the computation’s error through, storing nothing', async () => {
     const client = cache();
     await expect(

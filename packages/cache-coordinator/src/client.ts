@@ -65,8 +65,8 @@ export interface Cache {
   delete(key: string): Promise<boolean>;
   /**
    * The cached value, or `compute()`'s result, stored before it is returned (not stored when the
-   * server has just failed or timed out, so a dead server costs one timeout, not two). `compute`
-   * errors propagate.
+   * server has just failed or timed out, so a dead server costs one timeout, not two). A computed
+   * `undefined` ("nothing there") is returned without being stored. `compute` errors propagate.
    */
   getOrSet<T>(key: string, compute: () => T | Promise<T>, options?: CacheSetOptions): Promise<T>;
   /** The memcached key `key` is stored under. */
@@ -244,8 +244,9 @@ export function createCache(options: CreateCacheOptions): Cache {
       const lookup = await read(key, found, notFound, unreachable);
       if (lookup.hit) return lookup.value as T;
       const value = await compute();
+      // undefined is how "not found" reads back: there is nothing to store, and no reason to fail.
       // A server that just failed or timed out would most likely make the write wait as long again.
-      if (!lookup.unreachable) await cache.set(key, value, setOptions);
+      if (value !== undefined && !lookup.unreachable) await cache.set(key, value, setOptions);
       return value;
     },
     keyFor: (key) => memcachedKey(prefix, key),
