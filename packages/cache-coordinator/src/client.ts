@@ -1,5 +1,5 @@
 import { usageError } from '@reletan/core';
-import { ABSENT, decodeValue, encodeEntry, FOREIGN, UNDECODABLE } from './codec.js';
+import { ABSENT, decodeEntry, encodeEntry, type MissReason } from './codec.js';
 import { createDeadlineQueue, monotonicNow, type PendingOperation } from './deadlines.js';
 import { createHashRing } from './ketama.js';
 import { assertClientPrefix, memcachedKey } from './keys.js';
@@ -77,6 +77,11 @@ export interface Cache {
   close(): void;
 }
 
+/** What a read found; misses share two constant results, so only a hit allocates. */
+type Lookup = { kind: 'hit'; value: unknown } | { kind: 'absent' | 'unreachable'; value: undefined };
+const NOT_FOUND: Lookup = { kind: 'absent', value: undefined };
+const UNREACHABLE: Lookup = { kind: 'unreachable', value: undefined };
+
 /** Creates a {@link Cache}. Connections open on the first operation. */
 export function createCache(options: CreateCacheOptions): Cache {
   assertClientPrefix(options.prefix);
@@ -99,12 +104,12 @@ export function createCache(options: CreateCacheOptions): Cache {
       ...(options.failoverSeconds === undefined ? {} : { failoverSeconds: options.failoverSeconds }),
       ...(options.memjs ? { memjs: options.memjs } : {}),
     });
-    if (addresses.length > 1) {
-      // memjs documents getServer as the hook for choosing a server; it returns an index into its list.
-      (client as unknown as { getServer(key: string): number }).getServer = (key) => ring.serverFor(key);
-    }
+    // memjs documents getServer as the hook for choosing a server (it only asks with several).
+    (client as unknown as { getServer(key: string): number }).getServer = (key) => ring.serverFor(key);
     return client;
   };
+
+  const serverOf = (storedKey: string) => ring.servers[ring.serverFor(storedKey)] as string;
 
   const degrade = (
     operation: CacheOperation,
@@ -118,7 +123,7 @@ export function createCache(options: CreateCacheOptions): Cache {
       onDegraded({
         operation,
         key,
-        server: ring.servers[ring.serverFor(storedKey)] as string,
+        server: serverOf(storedKey),
         reason,
         message,
       });
@@ -176,40 +181,34 @@ export function createCache(options: CreateCacheOptions): Cache {
     });
 
   /**
-   * Reads `key`: `hit(value)` for an entry this client's encoding wrote, `absent` when there is none
-   * (or a foreign or corrupt one, reported), `unreachable` when the server failed or timed out.
+   * Reads `key`: a hit for an entry this client's encoding wrote, absent when there is none (or a
+   * foreign or corrupt one, reported), unreachable when the server failed or timed out.
    */
-  const read = <R>(key: string, hit: (value: unknown) => R, absent: R, unreachable: R): Promise<R> => {
+  const read = (key: string): Promise<Lookup> => {
     let storedKey: string;
     try {
       storedKey = memcachedKey(prefix, key);
     } catch (error) {
       return Promise.reject(error);
     }
-    return request<R>('get', key, storedKey, unreachable, (memjs, reply) =>
+    return request<Lookup>('get', key, storedKey, UNREACHABLE, (memjs, reply) =>
       memjs.get(storedKey, (error, stored) => {
-        if (error) return reply(error, unreachable);
-        const value = decodeValue(stored);
-        if (value === ABSENT) return reply(null, absent);
-        if (value === FOREIGN || value === UNDECODABLE) {
-          const reason = value === FOREIGN ? 'foreign' : 'undecodable';
+        if (error) return reply(error, UNREACHABLE);
+        const value = decodeEntry(stored);
+        if (typeof value !== 'symbol') return reply(null, { kind: 'hit', value });
+        if (value !== ABSENT) {
+          const reason = value.description as Exclude<MissReason, 'absent'>;
           degrade('get', key, storedKey, reason, `${reason} entry read as a miss`);
-          return reply(null, absent);
         }
-        reply(null, hit(value));
+        reply(null, NOT_FOUND);
       }),
     );
   };
-  const asIs = (value: unknown) => value;
-  type Lookup = { hit: true; value: unknown } | { hit: false; unreachable: boolean };
-  const found = (value: unknown): Lookup => ({ hit: true, value });
-  const notFound: Lookup = { hit: false, unreachable: false };
-  const unreachable: Lookup = { hit: false, unreachable: true };
 
   const cache: Cache = {
     prefix,
     get<T>(key: string): Promise<T | undefined> {
-      return read(key, asIs, undefined, undefined) as Promise<T | undefined>;
+      return read(key).then((lookup) => lookup.value as T | undefined);
     },
     set(key, value, setOptions) {
       let storedKey: string;
@@ -241,16 +240,16 @@ export function createCache(options: CreateCacheOptions): Cache {
       );
     },
     async getOrSet<T>(key: string, compute: () => T | Promise<T>, setOptions: CacheSetOptions = {}) {
-      const lookup = await read(key, found, notFound, unreachable);
-      if (lookup.hit) return lookup.value as T;
+      const lookup = await read(key);
+      if (lookup.kind === 'hit') return lookup.value as T;
       const value = await compute();
       // undefined is how "not found" reads back: there is nothing to store, and no reason to fail.
       // A server that just failed or timed out would most likely make the write wait as long again.
-      if (value !== undefined && !lookup.unreachable) await cache.set(key, value, setOptions);
+      if (value !== undefined && lookup.kind === 'absent') await cache.set(key, value, setOptions);
       return value;
     },
     keyFor: (key) => memcachedKey(prefix, key),
-    serverFor: (key) => ring.servers[ring.serverFor(memcachedKey(prefix, key))] as string,
+    serverFor: (key) => serverOf(memcachedKey(prefix, key)),
     close() {
       client?.close();
       client = undefined;

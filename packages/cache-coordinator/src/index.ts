@@ -7,7 +7,16 @@ export {
   createCache,
   MAX_TTL_SECONDS,
 } from './client.js';
-export { type DecodedEntry, decodeEntry, encodeEntry, FORMAT_TAG, type MissReason } from './codec.js';
+export {
+  ABSENT,
+  decodeEntry,
+  encodeEntry,
+  FOREIGN,
+  FORMAT_TAG,
+  type Miss,
+  type MissReason,
+  UNDECODABLE,
+} from './codec.js';
 export { type FlushServersOptions, flushServers, type ServerFlushResult } from './flush.js';
 export { createHashRing, type HashRing } from './ketama.js';
 export { isValidMemcachedKey, MAX_KEY_BYTES, memcachedKey } from './keys.js';

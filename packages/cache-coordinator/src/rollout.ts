@@ -1,5 +1,5 @@
 import { ReletanError, usageError } from '@reletan/core';
-import { decodeEntry, encodeEntry } from './codec.js';
+import { ABSENT, decodeEntry, encodeEntry } from './codec.js';
 import { onEachServer } from './each-server.js';
 import { flushServers, type ServerFlushResult } from './flush.js';
 import { memcachedKey } from './keys.js';
@@ -271,8 +271,8 @@ function readMarker(
   options: Pick<RolloutCoordinatorOptions, 'app' | 'stage'>,
 ): RolloutMarker | null {
   const entry = decodeEntry(raw);
-  if (!entry.hit && entry.reason === 'absent') return null;
-  const value = entry.hit ? (entry.value as Partial<RolloutMarker> | null) : null;
+  if (entry === ABSENT) return null;
+  const value = typeof entry === 'symbol' ? null : (entry as Partial<RolloutMarker> | null);
   if (value && typeof value.release === 'string' && typeof value.startedAt === 'string') {
     return { app: options.app, stage: options.stage, release: value.release, startedAt: value.startedAt };
   }
