@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { isReletanError } from '@reletan/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -284,5 +285,89 @@ describe('timeouts', () => {
       },
     });
     expect(await client.get('a')).toBeUndefined();
+  });
+});
+
+describe('closing', () => {
+  const built = new URL('../dist/index.js', import.meta.url).href;
+
+  /**
+   * Runs `body` in a fresh Node process with a client on `address`, closes the client, and reports
+   * how long the process lived after close(): anything that keeps it alive shows up here.
+   */
+  async function exitAfterClose(address: string, body: string): Promise<{ ms: number; output: string }> {
+    const script = `
+      import { createCache } from ${JSON.stringify(built)};
+      const cache = createCache({ servers: [${JSON.stringify(address)}], prefix: 'closing', timeoutMs: 200 });
+      ${body}
+      cache.close();
+      process.stdout.write('closed\\n');`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let closedAt: number | undefined;
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (closedAt === undefined && output.includes('closed')) closedAt = performance.now();
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    const exited = await new Promise<boolean>((resolve) => {
+      const giveUp = setTimeout(() => resolve(false), 8_000);
+      child.once('exit', () => {
+        clearTimeout(giveUp);
+        resolve(true);
+      });
+    });
+    if (!exited) child.kill('SIGKILL');
+    return {
+      ms: exited && closedAt !== undefined ? performance.now() - closedAt : Number.POSITIVE_INFINITY,
+      output,
+    };
+  }
+
+  it('lets the process exit at once after a read from a frozen server timed out', async () => {
+    const frozen = await disposable();
+    await frozen.freeze();
+    try {
+      const result = await exitAfterClose(
+        frozen.address,
+        "if ((await cache.get('a')) !== undefined) throw new Error('expected a miss');",
+      );
+      expect(result.output).toBe('closed\n');
+      expect(result.ms).toBeLessThan(1_000);
+    } finally {
+      frozen.thaw();
+    }
+  });
+
+  it('leaves no socket open after many concurrent timeouts on a frozen server', async () => {
+    const frozen = await disposable();
+    await frozen.freeze();
+    try {
+      const result = await exitAfterClose(
+        frozen.address,
+        `for (let round = 0; round < 3; round++) {
+          await Promise.all(Array.from({ length: 20 }, (_, index) => cache.get('k' + index)));
+        }`,
+      );
+      expect(result.output).toBe('closed\n');
+      expect(result.ms).toBeLessThan(1_000);
+    } finally {
+      frozen.thaw();
+    }
+  });
+
+  it('still answers what was sent before close() on a live server, then exits', async () => {
+    const result = await exitAfterClose(
+      one.address,
+      `await cache.set('sent', 1);
+      const pending = cache.get('sent');
+      pending.then((value) => process.stdout.write('read ' + value + '\\n'));`,
+    );
+    expect(result.output).toBe('closed\nread 1\n');
+    expect(result.ms).toBeLessThan(1_000);
   });
 });

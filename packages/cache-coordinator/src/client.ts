@@ -3,7 +3,14 @@ import { ABSENT, decodeEntry, encodeEntry, type MissReason } from './codec.js';
 import { createDeadlineQueue, monotonicNow, type PendingOperation } from './deadlines.js';
 import { createHashRing } from './ketama.js';
 import { assertClientPrefix, memcachedKey } from './keys.js';
-import { connectMemjs, errorText, type MemjsClient, type MemjsModule } from './memjs.js';
+import {
+  closeConnections,
+  connectMemjs,
+  errorText,
+  failServer,
+  type MemjsClient,
+  type MemjsModule,
+} from './memjs.js';
 import { parseServerList } from './servers.js';
 
 /** memcached reads an expiry above 30 days as a Unix time, so longer TTLs are refused. */
@@ -73,8 +80,19 @@ export interface Cache {
   keyFor(key: string): string;
   /** The server (`host:port`) that holds `key`. */
   serverFor(key: string): string;
-  /** Closes the connections (they are opened again by the next operation). */
+  /**
+   * Closes the connections (the next operation opens new ones). Requests already sent are still
+   * answered; a connection whose server does not close its side within `timeoutMs` is destroyed,
+   * so a frozen server never holds the process open.
+   */
   close(): void;
+}
+
+/** Our deadline passed: the operation, and every other one in flight on its server, failed. */
+class DeadlineExceeded extends Error {
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+  }
 }
 
 /** What a read found; misses share two constant results, so only a hit allocates. */
@@ -139,10 +157,16 @@ export function createCache(options: CreateCacheOptions): Cache {
     fallback: T;
     resolve: (value: T) => void;
   }
-  // memjs has its own request timeout; this one also bounds the connect phase and anything memjs never answers.
+  // Bounds the connect phase, the request, and anything memjs never answers. memjs's own timeouts sit
+  // past it (see connectMemjs): the server is failed here, its socket destroyed and the other requests
+  // in flight on it failed too (they would most likely wait as long).
   const deadlines = createDeadlineQueue<Pending<unknown>>((pending) => {
-    degrade(pending.operation, pending.key, pending.storedKey, 'timeout', `no answer within ${timeoutMs} ms`);
+    const timedOut = new DeadlineExceeded(timeoutMs);
+    degrade(pending.operation, pending.key, pending.storedKey, 'timeout', timedOut.message);
     pending.resolve(pending.fallback);
+    // The server the key maps to now: with failover, the one memjs moved the request to.
+    const server = client?.servers.length ? client.server(pending.storedKey) : undefined;
+    if (server) failServer(server, timedOut);
   });
 
   /** Runs one memjs request, resolving with `fallback` on an error or after `timeoutMs`; never rejects. */
@@ -169,7 +193,8 @@ export function createCache(options: CreateCacheOptions): Cache {
         pending.settled = true;
         deadlines.release();
         if (error) {
-          degrade(operation, key, storedKey, 'error', errorText(error));
+          const reason = error instanceof DeadlineExceeded ? 'timeout' : 'error';
+          degrade(operation, key, storedKey, reason, errorText(error));
           resolve(fallback);
         } else resolve(value);
       };
@@ -251,7 +276,7 @@ export function createCache(options: CreateCacheOptions): Cache {
     keyFor: (key) => memcachedKey(prefix, key),
     serverFor: (key) => serverOf(memcachedKey(prefix, key)),
     close() {
-      client?.close();
+      if (client) closeConnections(client, timeoutMs);
       client = undefined;
     },
   };

@@ -33,8 +33,12 @@ export function createDeadlineQueue<P extends PendingOperation>(
   let queue: P[] = [];
   let head = 0;
   let timer: NodeJS.Timeout | undefined;
+  let sweeping = false;
 
   const dropSettled = () => {
+    // onExpire may settle other operations, whose release() lands here mid-sweep: the sweep walks the
+    // queue itself and drops them when it ends.
+    if (sweeping) return;
     while (head < queue.length && (queue[head] as P).settled) head++;
     if (head === queue.length) {
       queue.length = 0;
@@ -53,14 +57,19 @@ export function createDeadlineQueue<P extends PendingOperation>(
   function sweep() {
     timer = undefined;
     const current = now();
-    while (head < queue.length) {
-      const pending = queue[head] as P;
-      if (!pending.settled) {
-        if (pending.deadline > current) break;
-        pending.settled = true;
-        onExpire(pending);
+    sweeping = true;
+    try {
+      while (head < queue.length) {
+        const pending = queue[head] as P;
+        if (!pending.settled) {
+          if (pending.deadline > current) break;
+          pending.settled = true;
+          onExpire(pending);
+        }
+        head++;
       }
-      head++;
+    } finally {
+      sweeping = false;
     }
     dropSettled();
     if (head < queue.length) schedule((queue[head] as P).deadline - current);

@@ -1,6 +1,5 @@
-import type { Socket } from 'node:net';
 import { monotonicNow } from './deadlines.js';
-import { connectMemjs, errorText, type MemjsClient, type MemjsModule } from './memjs.js';
+import { connectMemjs, errorText, failServer, type MemjsClient, type MemjsModule } from './memjs.js';
 import type { ServerAddress } from './servers.js';
 
 /** What one server answered, or why it did not. */
@@ -31,11 +30,8 @@ export function onEachServer<T>(
       (address) =>
         new Promise<ServerOutcome<T>>((resolve) => {
           const started = now();
-          // memjs's own timeouts sit past ours: when memjs times out a connect it drops its socket
-          // without destroying it, and a connect to a host that never answers would then hold the
-          // process open for minutes. Ours fires first, and destroys the socket.
           const client = connectMemjs([address], {
-            timeoutMs: options.timeoutMs + 1_000,
+            timeoutMs: options.timeoutMs,
             ...(options.memjs ? { memjs: options.memjs } : {}),
           });
           let settled = false;
@@ -43,7 +39,8 @@ export function onEachServer<T>(
             if (settled) return;
             settled = true;
             clearTimeout(timer);
-            destroyConnections(client);
+            // One request per connection: close it at once, a frozen server's connect included.
+            for (const server of client.servers) failServer(server, new Error('done'));
             resolve(outcome);
           };
           const timer = setTimeout(
@@ -77,12 +74,4 @@ export function onEachServer<T>(
         }),
     ),
   );
-}
-
-/** Closes a one-shot client's sockets at once, whatever state they are in. */
-function destroyConnections(client: MemjsClient): void {
-  for (const server of client.servers) {
-    // `_socket` is memjs's own field; destroying it (not ending it) frees a connect still in flight.
-    (server as unknown as { _socket?: Socket })._socket?.destroy();
-  }
 }
