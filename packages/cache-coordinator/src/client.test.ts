@@ -116,6 +116,7 @@ describe('get, set, delete', () => {
       /invalid cache prefix/,
     );
     expect(() => createCache({ servers: [], prefix: 'p' })).toThrow(/no memcached servers/);
+    expect(() => createCache({ servers: [one.address], prefix: 'reletan-rollout' })).toThrow(/reserved/);
   });
 });
 

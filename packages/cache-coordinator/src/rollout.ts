@@ -2,7 +2,7 @@ import { ReletanError, usageError } from '@reletan/core';
 import { ABSENT, decodeEntry, encodeEntry } from './codec.js';
 import { onEachServer } from './each-server.js';
 import { flushServers, type ServerFlushResult } from './flush.js';
-import { memcachedKey } from './keys.js';
+import { memcachedKey, RESERVED_KEY_NAMESPACE } from './keys.js';
 import type { MemjsModule } from './memjs.js';
 import type { CacheStrategy } from './prefix.js';
 import { parseServerList } from './servers.js';
@@ -107,7 +107,7 @@ export const UNREADABLE_MARKER_RELEASE = '(unreadable marker)';
 
 /** The key of a stage's rollout marker, outside every app prefix (app prefixes contain no ":"). */
 export function rolloutMarkerKey(app: string, stage: string): string {
-  return memcachedKey('reletan-rollout', `${app}:${stage}`);
+  return memcachedKey(RESERVED_KEY_NAMESPACE, `${app}:${stage}`);
 }
 
 /** The instances that do not report `release` (an empty list means the rollout is confirmed). */
