@@ -1,6 +1,7 @@
 import { usageError } from '@reletan/core';
 import { ABSENT, decodeEntry, encodeEntry, type MissReason } from './codec.js';
 import { createDeadlineQueue, monotonicNow, type PendingOperation } from './deadlines.js';
+import { checkTtl } from './expiry.js';
 import { createHashRing } from './ketama.js';
 import { assertClientPrefix, memcachedKey } from './keys.js';
 import {
@@ -12,9 +13,6 @@ import {
   type MemjsModule,
 } from './memjs.js';
 import { parseServerList } from './servers.js';
-
-/** memcached reads an expiry above 30 days as a Unix time, so longer TTLs are refused. */
-export const MAX_TTL_SECONDS = 60 * 60 * 24 * 30;
 
 export type CacheOperation = 'get' | 'set' | 'delete';
 
@@ -281,15 +279,4 @@ export function createCache(options: CreateCacheOptions): Cache {
     },
   };
   return cache;
-}
-
-function checkTtl(ttlSeconds: number): number {
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > MAX_TTL_SECONDS) {
-    throw usageError(
-      'CACHE_OPTION_INVALID',
-      `ttlSeconds must be a whole number from 0 to ${MAX_TTL_SECONDS} (30 days), got ${ttlSeconds}`,
-      { hint: 'memcached reads longer expiries as a Unix time; 0 keeps an entry until it is evicted' },
-    );
-  }
-  return ttlSeconds;
 }

@@ -2,7 +2,7 @@ import { isReletanError } from '@reletan/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertClientPrefix, isValidMemcachedKey, MAX_KEY_BYTES, memcachedKey } from './keys.js';
-import { rolloutMarkerKey } from './rollout.js';
+import { ROLLOUT_REGISTRY_KEY } from './rollout-registry.js';
 
 const prefix = 'shop.r-v1.4.0';
 
@@ -74,9 +74,9 @@ describe('memcached keys', () => {
     },
   );
 
-  it('lets no allowed prefix write a rollout marker’s key', () => {
-    // Without the reservation, an app prefixed "reletan-rollout" writing "shop:prod" would hit the marker.
-    expect(memcachedKey('reletan-rollout', 'shop:prod')).toBe(rolloutMarkerKey('shop', 'prod'));
+  it('lets no allowed prefix write the rollout registry’s key', () => {
+    // Without the reservation, an app prefixed "reletan-rollout" writing "registry" would overwrite it.
+    expect(memcachedKey('reletan-rollout', 'registry')).toBe(ROLLOUT_REGISTRY_KEY);
     expect(() => assertClientPrefix('reletan-rollout')).toThrow(/reserved/);
   });
 });
