@@ -159,6 +159,27 @@ describe('begin and status', () => {
     expect(status.servers[1]).toMatchObject({ reachable: false, rollouts: [] });
   });
 
+  it.each([
+    [31 * 24 * 60 * 60, 'more than 30 days (memcached would read it as a date in 1970)'],
+    [0, 'zero'],
+    [1.5, 'a fraction'],
+  ])('refuses a markerTtlSeconds of %s: %s', (markerTtlSeconds) => {
+    let thrown: unknown;
+    try {
+      coordinator({ markerTtlSeconds });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isReletanError(thrown) && [thrown.code, thrown.kind]).toEqual(['CACHE_OPTION_INVALID', 'usage']);
+    expect(isReletanError(thrown) && thrown.message).toContain('markerTtlSeconds');
+  });
+
+  it('keeps a rollout listed for up to 30 days when asked', async () => {
+    const rollout = coordinator({ markerTtlSeconds: 30 * 24 * 60 * 60, now: () => new Date() });
+    await rollout.begin({ release: 'v1.5.0' });
+    expect((await rollout.status()).inProgress).toBe(true);
+  });
+
   it('fails when no server takes the rollout', async () => {
     const down = await disposable();
     await down.stop();

@@ -1,5 +1,6 @@
 import { ReletanError, usageError } from '@reletan/core';
 import { onEachServer, type ServerOutcome } from './each-server.js';
+import { checkTtl } from './expiry.js';
 import { flushKeepingRollouts, type ServerFlushResult } from './flush.js';
 import type { MemjsModule } from './memjs.js';
 import type { CacheStrategy } from './prefix.js';
@@ -68,7 +69,10 @@ export interface RolloutCoordinatorOptions {
   strategy: CacheStrategy;
   /** How long each server gets to answer. @default 2000 */
   timeoutMs?: number;
-  /** How long the rollout stays listed without a refresh, in case the deployer dies mid-rollout. @default 7200 */
+  /**
+   * How long the rollout stays listed without a refresh, in case the deployer dies mid-rollout:
+   * 1 second to 30 days. @default 7200
+   */
   markerTtlSeconds?: number;
   /** @default () => new Date() */
   now?: () => Date;
@@ -215,7 +219,9 @@ function summarize(servers: RolloutServerState[]): RolloutStatus {
 export function createRolloutCoordinator(options: RolloutCoordinatorOptions): RolloutCoordinator {
   const addresses = parseServerList(options.servers);
   const timeoutMs = options.timeoutMs ?? 2_000;
-  const ttlMs = (options.markerTtlSeconds ?? DEFAULT_ROLLOUT_TTL_SECONDS) * 1000;
+  // Checked like any memcached expiry: above 30 days, memcached would read it as a date in 1970.
+  const ttlMs =
+    checkTtl(options.markerTtlSeconds ?? DEFAULT_ROLLOUT_TTL_SECONDS, 'markerTtlSeconds', 1) * 1000;
   const now = options.now ?? (() => new Date());
   const own: RolloutId = { app: options.app, stage: options.stage };
   const each = { timeoutMs, memjs: options.memjs };
