@@ -251,11 +251,22 @@ describe('with memcached', () => {
       }
     });
 
-    it('says which server was not flushed (exit 1)', async () => {
+    it('refuses while a server does not answer, naming it, and flushes nothing (exit 1)', async () => {
       const stopped = await startMemcached();
       await stopped.stop();
       await writeConfig({ prod: { cache: { servers: [...addresses(), stopped.address], app: 'shop' } } });
       const result = await reletan(['cache', 'flush', 'prod', '--timeout', '500']);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain(`refusing to flush: ${stopped.address} did not answer`);
+      expect(result.stderr).toContain('--force');
+      expect(await sentinelsLeft()).toEqual([true, true]);
+    });
+
+    it('says which server was not flushed (exit 1)', async () => {
+      const stopped = await startMemcached();
+      await stopped.stop();
+      await writeConfig({ prod: { cache: { servers: [...addresses(), stopped.address], app: 'shop' } } });
+      const result = await reletan(['cache', 'flush', 'prod', '--timeout', '500', '--force']);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toContain('flushed 2 of 3 memcached server(s) of stage prod');
       expect(result.stderr).toContain(`${stopped.address}: connect ECONNREFUSED`);

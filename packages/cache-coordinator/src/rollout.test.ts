@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { useDisposableMemcached, useMemcached } from '../test/memcached.js';
 import { createCache } from './client.js';
 import { flushKeepingRollouts, flushServers } from './flush.js';
+import type { MemjsModule } from './memjs.js';
 import {
   createRolloutCoordinator,
   decideFlush,
@@ -273,6 +274,27 @@ describe('one registry per server, whatever the app or stage', () => {
   });
 });
 
+describe('a server that does not answer', () => {
+  it('refuses a manual flush when the rollout may be listed only there', async () => {
+    const [a, b] = await Promise.all([disposable(), disposable()]);
+    const servers = [a.address, b.address];
+    // b was frozen when the deployer began: the rollout is listed on a only.
+    await b.freeze();
+    const begun = await coordinator({ servers, app: 'shop', stage: 'prod' }).begin({ release: 'v1.5.0' });
+    expect(begun.servers.map((server) => server.written)).toEqual([true, false]);
+    b.thaw();
+    // Now a is the one that does not answer: b answers, with nothing listed.
+    await a.freeze();
+    try {
+      const status = await readRolloutStatus(servers, { timeoutMs: 500, now: clock });
+      expect(status).toMatchObject({ inProgress: false, reachable: 1 });
+      expect(decideFlush(status)).toMatchObject({ allowed: false, code: 'CACHE_SERVER_UNREACHABLE' });
+    } finally {
+      a.thaw();
+    }
+  });
+});
+
 describe('complete', () => {
   it('refuses while an instance runs another version, and flushes nothing', async () => {
     const rollout = coordinator();
@@ -329,17 +351,18 @@ describe('complete', () => {
     expect((await rollout.status()).inProgress).toBe(false);
   });
 
-  it('says which server did not confirm the flush, and completes on a rerun once it answers', async () => {
+  it('refuses to flush while a server does not answer, flushing nothing, and completes on a rerun', async () => {
     const flaky = await disposable();
     const servers = [pool.address(0), flaky.address];
     const rollout = coordinator({ servers });
     await rollout.begin({ release: 'v1.5.0' });
+    const sentinels = await plantSentinels();
     await flaky.freeze();
     const error = await errorOf(rollout.complete({ release: 'v1.5.0', instances: allOn('v1.5.0') }));
-    expect(error.code).toBe('ROLLOUT_FLUSH_INCOMPLETE');
+    expect(error.code).toBe('CACHE_SERVER_UNREACHABLE');
     expect(error.details).toEqual([`${flaky.address}: no answer within 500 ms`]);
+    expect(await sentinels()).toEqual([true, true]);
     flaky.thaw();
-    // A frozen server may still run the flush it received once it thaws; either way a rerun completes.
     const sentinel = createCache({ servers: [flaky.address], prefix: 'sentinel' });
     await sentinel.set('late', true);
     expect(await rollout.complete({ release: 'v1.5.0', instances: allOn('v1.5.0') })).toMatchObject({
@@ -347,6 +370,38 @@ describe('complete', () => {
     });
     expect(await sentinel.get('late')).toBeUndefined();
     sentinel.close();
+  });
+
+  it('says which server did not confirm the flush, and completes on a rerun once it answers', async () => {
+    const flaky = pool.server(1);
+    // memjs whose flush never reaches `flaky`: the server answers the registry, then not the flush.
+    class FlushLostClient extends memjs.Client {}
+    const flush = memjs.Client.prototype.flush;
+    Object.assign(FlushLostClient.prototype, {
+      flush(this: InstanceType<typeof memjs.Client>, callback: (error: Error | null) => void) {
+        if (!this.servers.some((server) => server.port === flaky.port)) flush.call(this, callback);
+      },
+    });
+    const flushLost = { Server: memjs.Server, Client: FlushLostClient } as unknown as MemjsModule;
+    const settings = { app: 'shop', stage: 'lost-flush' };
+    await coordinator({ ...settings, memjs: flushLost }).begin({ release: 'v1.5.0' });
+    const error = await errorOf(
+      coordinator({ ...settings, memjs: flushLost }).complete({
+        release: 'v1.5.0',
+        instances: allOn('v1.5.0'),
+      }),
+    );
+    expect(error.code).toBe('ROLLOUT_FLUSH_INCOMPLETE');
+    expect(error.details).toEqual([`${flaky.address}: no answer within 500 ms`]);
+    // The server that was not flushed still lists the rollout, awaiting its flush; a rerun finishes.
+    expect((await readRolloutStatus([flaky.address], { now: clock })).rollouts).toMatchObject([
+      { ...settings, state: 'flush-pending' },
+    ]);
+    const sentinels = await plantSentinels();
+    expect(
+      await coordinator(settings).complete({ release: 'v1.5.0', instances: allOn('v1.5.0') }),
+    ).toMatchObject({ flushed: true });
+    expect(await sentinels()).toEqual([false, false]);
   });
 
   it('abort removes the rollout without flushing', async () => {
@@ -405,7 +460,7 @@ describe('whether a flush may run', () => {
   });
 
   it('refuses it during a rollout, naming the release, unless forced', () => {
-    const during = status([server(true, marker('shop', 'v1.5.0')), server(true)]);
+    const during = status([server(true, marker('shop', 'v1.5.0')), server(false)]);
     const refused = decideFlush(during);
     expect(refused).toMatchObject({ allowed: false, code: 'CACHE_ROLLOUT_IN_PROGRESS' });
     expect(!refused.allowed && refused.message).toContain('v1.5.0');
@@ -424,6 +479,19 @@ describe('whether a flush may run', () => {
     expect(
       decideFlush(status([server(true, marker('shop', 'v1.5.0'), marker('blog', 'v3'))]), { own }),
     ).toMatchObject({ allowed: false, message: expect.stringContaining('v3 (blog/prod') });
+  });
+
+  it('refuses it while a server does not answer (its registry is unknown), unless forced', () => {
+    const blind = status([server(true), { ...server(false), server: 'down:11211' }]);
+    expect(decideFlush(blind)).toMatchObject({
+      allowed: false,
+      code: 'CACHE_SERVER_UNREACHABLE',
+      message: expect.stringContaining('down:11211 did not answer'),
+    });
+    expect(decideFlush(blind, { force: true })).toMatchObject({
+      allowed: true,
+      warning: expect.stringContaining('down:11211'),
+    });
   });
 
   it('refuses it, even forced, when no server answers', () => {

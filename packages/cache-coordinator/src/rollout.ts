@@ -100,8 +100,8 @@ export interface RolloutCoordinator {
    * every server for `flush-after-rollout`, otherwise removes the rollout from the registry. Refused,
    * changing nothing, when an instance runs another version, when the list is empty, or when another
    * release's rollout of this stage began since. A flush is also refused while another rollout is in
-   * progress on one of the servers, or while a server does not answer; the rollout is then listed as
-   * awaiting its flush (which blocks no one) and `complete` can be called again later.
+   * progress on one of the servers, or while a server does not answer ({@link decideFlush}); the
+   * rollout is then listed as awaiting its flush (which blocks no one): call `complete` again later.
    */
   complete(input: { release: string; instances: readonly InstanceVersion[] }): Promise<CompleteRolloutResult>;
   /** Removes the rollout without flushing, for a rollout that stopped before any instance changed. */
@@ -122,8 +122,8 @@ export type FlushDecision =
 
 /**
  * Whether a flush of the servers `status` was read from may run: not while a rollout is in progress
- * on any of them (except `own`, the rollout the flush completes), unless forced; never with no server
- * answering.
+ * on any of them (except `own`, the rollout the flush completes), nor while one of them does not
+ * answer (its registry is unknown), unless forced; never with no server answering.
  */
 export function decideFlush(
   status: RolloutStatus,
@@ -141,25 +141,40 @@ export function decideFlush(
   const blocking = status.rollouts.filter(
     (rollout) => rollout.state === 'rolling' && !(own && isRollout(rollout, own)),
   );
+  const warnings: string[] = [];
   if (blocking.length > 0) {
     const what =
       blocking.length === 1
         ? `${describeRollout(blocking[0] as RolloutMarker)} is`
         : `${blocking.map(describeRollout).join(', ')} are`;
-    if (options.force) {
+    if (!options.force) {
       return {
-        allowed: true,
-        warning: `${what} in progress: instances still on the old release may refill the cache in the old format`,
+        allowed: false,
+        code: 'CACHE_ROLLOUT_IN_PROGRESS',
+        message: `refusing to flush: ${what} in progress on these servers, and instances still on the old release would refill the cache in the old format`,
+        hint: 'wait for the rollout to finish (it flushes when its strategy is flush-after-rollout), or pass --force',
       };
     }
-    return {
-      allowed: false,
-      code: 'CACHE_ROLLOUT_IN_PROGRESS',
-      message: `refusing to flush: ${what} in progress on these servers, and instances still on the old release would refill the cache in the old format`,
-      hint: 'wait for the rollout to finish (it flushes when its strategy is flush-after-rollout), or pass --force',
-    };
+    warnings.push(
+      `${what} in progress: instances still on the old release may refill the cache in the old format`,
+    );
   }
-  return { allowed: true };
+  // A rollout listed only on a server that does not answer (one that was down when the others were
+  // written) is invisible: flushing the servers that answer could be flushing in the middle of it.
+  const silent = status.servers.filter((server) => !server.reachable).map((server) => server.server);
+  if (silent.length > 0) {
+    const what = `${silent.join(', ')} did not answer, so a rollout listed only there cannot be seen`;
+    if (!options.force) {
+      return {
+        allowed: false,
+        code: 'CACHE_SERVER_UNREACHABLE',
+        message: `refusing to flush: ${what}`,
+        hint: 'try again once every server answers ("reletan cache stats STAGE"), or pass --force if it is gone for good',
+      };
+    }
+    warnings.push(what);
+  }
+  return warnings.length > 0 ? { allowed: true, warning: warnings.join('; ') } : { allowed: true };
 }
 
 function describeRollout(rollout: RolloutMarker): string {
@@ -347,7 +362,7 @@ export function createRolloutCoordinator(options: RolloutCoordinatorOptions): Ro
           details: status.servers
             .filter((server) => !server.reachable)
             .map((server) => `${server.server}: ${server.error ?? 'did not answer'}`),
-          hint: 'call complete again once it has ended: this rollout is now listed as awaiting its flush, which blocks no one',
+          hint: 'call complete again later: this rollout is now listed as awaiting its flush, which blocks no one',
         });
       }
       // The flush also removes this rollout from each server it empties, and writes back the others:
