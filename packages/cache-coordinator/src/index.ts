@@ -31,6 +31,7 @@ export {
   type FlushDecision,
   type InstanceVersion,
   type ReadRolloutStatusOptions,
+  type RefreshRolloutResult,
   type RolloutCoordinator,
   type RolloutCoordinatorOptions,
   type RolloutServerState,

@@ -201,6 +201,67 @@ describe('begin and status', () => {
   });
 });
 
+describe('refresh, while the deployer polls', () => {
+  it('keeps a long rollout listed past its TTL', async () => {
+    let now = STARTED.getTime();
+    const time = () => new Date(now);
+    const refreshed = coordinator({ stage: 'refreshed', markerTtlSeconds: 600, now: time });
+    const idle = coordinator({ stage: 'idle', markerTtlSeconds: 600, now: time });
+    await refreshed.begin({ release: 'v1.5.0' });
+    await idle.begin({ release: 'v1.5.0' });
+    for (let minute = 0; minute < 30; minute += 5) {
+      now += 5 * 60_000;
+      const result = await refreshed.refresh({ release: 'v1.5.0' });
+      expect(result.servers.map((server) => [server.refreshed, server.restored])).toEqual([
+        [true, false],
+        [true, false],
+      ]);
+    }
+    const status = await readRolloutStatus(pool.addresses(), { now: time });
+    expect(status.rollouts).toEqual([
+      expect.objectContaining({
+        stage: 'refreshed',
+        state: 'rolling',
+        startedAt: STARTED.toISOString(),
+        expiresAt: new Date(now + 600_000).toISOString(),
+      }),
+    ]);
+  });
+
+  it('lists the rollout again on a server that lost it (restarted, evicted, or down at begin)', async () => {
+    const rollout = coordinator({ stage: 'restored' });
+    await rollout.begin({ release: 'v1.5.0' });
+    const client = raw(pool.address(0));
+    await client.delete(ROLLOUT_REGISTRY_KEY);
+    client.close();
+    const result = await rollout.refresh({ release: 'v1.5.0' });
+    expect(result.servers.map((server) => server.restored)).toEqual([true, false]);
+    const status = await rollout.status();
+    expect(status.servers.map((server) => server.rollouts.map((listed) => listed.startedAt))).toEqual([
+      [STARTED.toISOString()],
+      [STARTED.toISOString()],
+    ]);
+  });
+
+  it('leaves alone a rollout of another release of the stage, and says so', async () => {
+    await coordinator({ stage: 'superseded' }).begin({ release: 'v1.6.0' });
+    const error = await errorOf(
+      createRolloutCoordinator({
+        servers: pool.addresses(),
+        app: 'shop',
+        stage: 'superseded',
+        strategy: 'release',
+        now: clock,
+      }).refresh({ release: 'v1.5.0' }),
+    );
+    expect(error.code).toBe('ROLLOUT_MARKER_UNWRITTEN');
+    expect(error.details?.[0]).toContain('lists a rollout of v1.6.0');
+    expect(listed(await readRolloutStatus(pool.addresses(), { now: clock }))).toEqual([
+      'shop/superseded v1.6.0 rolling',
+    ]);
+  });
+});
+
 describe('one registry per server, whatever the app or stage', () => {
   it('refuses a manual flush of another stage on the same servers while a rollout is in progress', async () => {
     await coordinator({ app: 'shop', stage: 'prod' }).begin({ release: 'v1.5.0' });

@@ -51,6 +51,16 @@ export interface BeginRolloutResult {
   servers: { server: string; written: boolean; error?: string }[];
 }
 
+export interface RefreshRolloutResult {
+  servers: {
+    server: string;
+    refreshed: boolean;
+    /** The rollout was missing on this server, and is listed again. */
+    restored?: boolean;
+    error?: string;
+  }[];
+}
+
 export interface CompleteRolloutResult {
   /** True when every server was flushed (strategy `flush-after-rollout`). */
   flushed: boolean;
@@ -93,6 +103,13 @@ export interface RolloutCoordinatorOptions {
 export interface RolloutCoordinator {
   /** Lists the rollout on every server (so any machine sees it, and one lost server does not lose it). */
   begin(input: { release: string }): Promise<BeginRolloutResult>;
+  /**
+   * Lists the rollout again on every server, for the deployer to call while it polls (every few
+   * minutes): extends its expiry by `markerTtlSeconds` and writes it back where it went missing (a
+   * server restarted, evicted it, or was down at `begin`). A server that lists another release of this
+   * stage is left alone and reported.
+   */
+  refresh(input: { release: string }): Promise<RefreshRolloutResult>;
   /** Reads the registry of every server. */
   status(): Promise<RolloutStatus>;
   /**
@@ -262,6 +279,19 @@ export function createRolloutCoordinator(options: RolloutCoordinatorOptions): Ro
       return listed && listed.release !== release ? undefined : change(rollouts, at);
     };
 
+  /** Lists this rollout of `release` in the state `state`, keeping when it started. */
+  const listMine =
+    (release: string, state: (listed: RolloutMarker | undefined) => RolloutMarker['state']) =>
+    (rollouts: RolloutMarker[], at: Date): RolloutMarker[] => {
+      const listed = mine(rollouts);
+      const startedAt =
+        listed?.startedAt ?? (began?.release === release ? began.startedAt : at.toISOString());
+      const expiresAt = new Date(at.getTime() + ttlMs).toISOString();
+      return [...others(rollouts), { ...own, release, startedAt, expiresAt, state: state(listed) }];
+    };
+  /** The rollout this coordinator began, for a refresh that restores it where it went missing. */
+  let began: RolloutMarker | undefined;
+
   /** Whether the rollout of `release` was listed before; a mismatch error if another release was. */
   const wasListed = (release: string, outcomes: readonly ServerOutcome<RegistryUpdate>[]) => {
     const before = outcomes.flatMap((outcome) => (outcome.ok ? [mine(outcome.value.before)] : []));
@@ -316,11 +346,41 @@ export function createRolloutCoordinator(options: RolloutCoordinatorOptions): Ro
           hint: 'check the servers with "reletan cache stats STAGE"; until a rollout is listed, nothing stops a manual flush',
         });
       }
+      began = marker;
       // What the registry listed for this stage before, read in the same round trip as the write.
       const previous = outcomes.flatMap((outcome) => (outcome.ok ? (mine(outcome.value.before) ?? []) : []));
       previous.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
       const replaced = previous.find((listed) => listed.release !== release) ?? null;
       return { marker, replaced, servers };
+    },
+
+    async refresh({ release }) {
+      if (!release)
+        throw usageError('ROLLOUT_RELEASE_MISSING', 'a rollout needs the release id it rolls out');
+      const outcomes = await updateEverywhere(
+        unlessSuperseded(
+          release,
+          listMine(release, (listed) => listed?.state ?? 'rolling'),
+        ),
+      );
+      const servers = outcomes.map((outcome) => {
+        if (!outcome.ok) return { server: outcome.server, refreshed: false, error: outcome.error };
+        const listed = mine(outcome.value.before);
+        if (listed && listed.release !== release) {
+          const error = `lists a rollout of ${listed.release} (started ${listed.startedAt}) instead`;
+          return { server: outcome.server, refreshed: false, error };
+        }
+        return { server: outcome.server, refreshed: true, restored: listed === undefined };
+      });
+      if (!servers.some((server) => server.refreshed)) {
+        throw new ReletanError({
+          code: 'ROLLOUT_MARKER_UNWRITTEN',
+          message: `could not refresh the rollout of ${release} on any memcached server of stage ${options.stage}`,
+          details: servers.map((server) => `${server.server}: ${server.error ?? 'not stored'}`),
+          hint: 'check the servers with "reletan cache stats STAGE"; until a rollout is listed, nothing stops a manual flush',
+        });
+      }
+      return { servers };
     },
 
     async complete({ release, instances }) {
@@ -340,11 +400,10 @@ export function createRolloutCoordinator(options: RolloutCoordinatorOptions): Ro
 
       // Every instance runs the release: this rollout no longer forbids flushes, and waits for its own.
       const outcomes = await updateEverywhere(
-        unlessSuperseded(release, (rollouts, at) => {
-          const startedAt = mine(rollouts)?.startedAt ?? at.toISOString();
-          const expiresAt = new Date(at.getTime() + ttlMs).toISOString();
-          return [...others(rollouts), { ...own, release, startedAt, expiresAt, state: 'flush-pending' }];
-        }),
+        unlessSuperseded(
+          release,
+          listMine(release, () => 'flush-pending'),
+        ),
       );
       const markerFound = wasListed(release, outcomes);
       const status = summarize(
