@@ -277,6 +277,36 @@ describe('timeouts', () => {
     }
   }, 2_000);
 
+  it('fails only the connection a timed-out operation used, not the one close() made way for', async () => {
+    const failed: string[] = [];
+    let clients = 0;
+    // First connection: never answers. Second: answers after 75 ms.
+    const standIn = {
+      Server: memjs.Server,
+      Client: class {
+        readonly name = `connection ${++clients}`;
+        readonly servers = [{ error: () => failed.push(this.name) }];
+        server() {
+          return this.servers[0];
+        }
+        get(_key: string, callback: (error: null, value: Buffer) => void) {
+          if (this.name === 'connection 2')
+            setTimeout(() => callback(null, Buffer.from('rlt:j1:"fresh"')), 75);
+        }
+        close() {}
+      },
+    } as unknown as MemjsModule;
+    const client = cache({ memjs: standIn, timeoutMs: 100 });
+    const stale = client.get('a');
+    client.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // In flight on the second connection when the first operation's deadline passes.
+    const fresh = client.get('b');
+    expect(await stale).toBeUndefined();
+    expect(await fresh).toBe('fresh');
+    expect(failed).toEqual(['connection 1']);
+  });
+
   it('survives an onDegraded observer that throws', async () => {
     const client = cache({
       memjs: silentMemjs,

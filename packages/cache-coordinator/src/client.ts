@@ -154,6 +154,8 @@ export function createCache(options: CreateCacheOptions): Cache {
     storedKey: string;
     fallback: T;
     resolve: (value: T) => void;
+    /** The memjs client the request went through (close() may have replaced it since). */
+    memjs: MemjsClient | undefined;
   }
   // Bounds the connect phase, the request, and anything memjs never answers. memjs's own timeouts sit
   // past it (see connectMemjs): the server is failed here, its socket destroyed and the other requests
@@ -163,7 +165,8 @@ export function createCache(options: CreateCacheOptions): Cache {
     degrade(pending.operation, pending.key, pending.storedKey, 'timeout', timedOut.message);
     pending.resolve(pending.fallback);
     // The server the key maps to now: with failover, the one memjs moved the request to.
-    const server = client?.servers.length ? client.server(pending.storedKey) : undefined;
+    const memjs = pending.memjs;
+    const server = memjs?.servers.length ? memjs.server(pending.storedKey) : undefined;
     if (server) failServer(server, timedOut);
   });
 
@@ -184,6 +187,7 @@ export function createCache(options: CreateCacheOptions): Cache {
         storedKey,
         fallback,
         resolve,
+        memjs: undefined,
       };
       deadlines.add(pending as Pending<unknown>);
       const reply = (error: unknown, value: T) => {
@@ -197,7 +201,8 @@ export function createCache(options: CreateCacheOptions): Cache {
         } else resolve(value);
       };
       try {
-        send(connection(), reply);
+        pending.memjs = connection();
+        send(pending.memjs, reply);
       } catch (error) {
         reply(error ?? new Error('memjs failed'), fallback);
       }
