@@ -536,12 +536,13 @@ async function cacheDemo() {
   run('reletan', ['cache', 'stats', 'prod', '--timeout', '1000'], { expect: 1 });
   writeCacheConfig(servers);
 
-  section('cache flush: refused while a rollout of the stage is in progress');
+  section('cache flush: refused while any rollout is in progress on the servers (a flush empties them all)');
   // What the deployer does around a rolling deploy (the eb-deployer will call this interface).
   const rollout = createRolloutCoordinator({ servers, app: 'shop', stage: 'prod', strategy: 'release' });
   await rollout.begin({ release: 'v1.5.0' });
-  console.log('\n  (the deployer began a rollout of v1.5.0 to prod)');
+  console.log('\n  (the deployer began a rollout of v1.5.0 to prod; staging uses the same servers)');
   run('reletan', ['cache', 'flush', 'prod'], { expect: 1 });
+  run('reletan', ['cache', 'flush', 'staging'], { expect: 1 });
   await rollout.complete({
     release: 'v1.5.0',
     instances: [

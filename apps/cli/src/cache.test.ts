@@ -202,19 +202,71 @@ describe('with memcached', () => {
       }
     });
 
-    it('flushes during a rollout with --force, with a warning', async () => {
-      await rollout().begin({ release: 'v1.5.0' });
-      const result = await reletan(['cache', 'flush', 'prod', '--force']);
+    it('refuses a flush of another stage on the same servers while a rollout is in progress (exit 1)', async () => {
+      // The deployer named the app its own way: the flush reads every rollout on the servers, whoever began it.
+      await writeConfig({
+        prod: { cache: { servers: addresses() } },
+        staging: { cache: { servers: addresses() } },
+      });
+      const deployer = createRolloutCoordinator({
+        servers: addresses(),
+        app: 'shop-web',
+        stage: 'prod',
+        strategy: 'release',
+      });
+      await deployer.begin({ release: 'v1.5.0' });
+      try {
+        const result = await reletan(['cache', 'flush', 'staging']);
+        expect(result.exitCode).toBe(1);
+        expect(result.stderr).toContain('refusing to flush: a rollout of v1.5.0 (shop-web/prod, started');
+        expect(await sentinelsLeft()).toEqual([true, true]);
+        const dryRun = await reletan(['cache', 'flush', 'staging', '--dry-run', '--force', '--json']);
+        expect(JSON.parse(dryRun.stdout)).toMatchObject({
+          rolloutInProgress: true,
+          rollouts: [{ app: 'shop-web', stage: 'prod', release: 'v1.5.0', state: 'rolling' }],
+        });
+      } finally {
+        await deployer.abort();
+      }
+    });
+
+    it('needs no git repository to flush', async () => {
+      await writeConfig({ prod: { cache: { servers: addresses() } } });
+      await repo.git.run(['remote', 'remove', 'origin']);
+      const result = await reletan(['cache', 'flush', 'prod']);
       expect(result.exitCode).toBe(0);
-      expect(result.stderr).toContain('a rollout of v1.5.0');
       expect(await sentinelsLeft()).toEqual([false, false]);
+    });
+
+    it('flushes during a rollout with --force, with a warning, and keeps the rollout listed', async () => {
+      await rollout().begin({ release: 'v1.5.0' });
+      try {
+        const result = await reletan(['cache', 'flush', 'prod', '--force']);
+        expect(result.exitCode).toBe(0);
+        expect(result.stderr).toContain('a rollout of v1.5.0');
+        expect(await sentinelsLeft()).toEqual([false, false]);
+        expect((await rollout().status()).rollouts.map((listed) => listed.release)).toEqual(['v1.5.0']);
+      } finally {
+        await rollout().abort();
+      }
+    });
+
+    it('refuses while a server does not answer, naming it, and flushes nothing (exit 1)', async () => {
+      const stopped = await startMemcached();
+      await stopped.stop();
+      await writeConfig({ prod: { cache: { servers: [...addresses(), stopped.address], app: 'shop' } } });
+      const result = await reletan(['cache', 'flush', 'prod', '--timeout', '500']);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain(`refusing to flush: ${stopped.address} did not answer`);
+      expect(result.stderr).toContain('--force');
+      expect(await sentinelsLeft()).toEqual([true, true]);
     });
 
     it('says which server was not flushed (exit 1)', async () => {
       const stopped = await startMemcached();
       await stopped.stop();
       await writeConfig({ prod: { cache: { servers: [...addresses(), stopped.address], app: 'shop' } } });
-      const result = await reletan(['cache', 'flush', 'prod', '--timeout', '500']);
+      const result = await reletan(['cache', 'flush', 'prod', '--timeout', '500', '--force']);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toContain('flushed 2 of 3 memcached server(s) of stage prod');
       expect(result.stderr).toContain(`${stopped.address}: connect ECONNREFUSED`);

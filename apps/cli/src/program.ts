@@ -264,10 +264,10 @@ export function createProgram(): Command {
   cache
     .command('flush')
     .description(
-      "empty EVERY key on a stage's memcached servers (all apps, all prefixes); refused while a rollout of the stage is in progress",
+      "empty EVERY key on a stage's memcached servers (all apps, all prefixes); refused while any rollout is in progress on them",
     )
     .argument('<stage>', 'a stage with a cache section')
-    .option('--force', 'flush even while a rollout of the stage is in progress')
+    .option('--force', 'flush even while a rollout is in progress on those servers')
     .option('--dry-run', 'check and print what would be flushed, flush nothing')
     .option('--timeout <ms>', 'how long each server gets to answer', '2000')
     .action(

@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { isReletanError } from '@reletan/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useDisposableMemcached, useMemcached } from '../test/memcached.js';
 import { type Cache, type CacheDegradedEvent, createCache } from './client.js';
 import type { MemjsModule } from './memjs.js';
@@ -115,6 +116,7 @@ describe('get, set, delete', () => {
       /invalid cache prefix/,
     );
     expect(() => createCache({ servers: [], prefix: 'p' })).toThrow(/no memcached servers/);
+    expect(() => createCache({ servers: [one.address], prefix: 'reletan-rollout' })).toThrow(/reserved/);
   });
 });
 
@@ -154,6 +156,19 @@ describe('getOrSet', () => {
     expect(await client.getOrSet('report', compute)).toEqual({ total: 42 });
     expect(await client.getOrSet('report', compute)).toEqual({ total: 42 });
     expect(computed).toBe(1);
+  });
+
+  it('returns a computed undefined ("not found") without storing it, and computes again next time', async () => {
+    const client = cache();
+    let computed = 0;
+    const lookUp = () => {
+      computed++;
+      return undefined;
+    };
+    expect(await client.getOrSet('no-such-product', lookUp)).toBeUndefined();
+    expect(await client.getOrSet('no-such-product', lookUp)).toBeUndefined();
+    expect(computed).toBe(2);
+    expect(await client.get('no-such-product')).toBeUndefined();
   });
 
   it('lets the computation’s error through, storing nothing', async () => {
@@ -247,6 +262,51 @@ describe('timeouts', () => {
     ]);
   });
 
+  it('still times out when the wall clock steps back (an NTP correction) while an operation waits', async () => {
+    // Only Date is faked: timers run for real, and the wall clock can be stepped.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const client = cache({ memjs: silentMemjs, timeoutMs: 80 });
+      const started = performance.now();
+      const pending = client.get('a');
+      vi.setSystemTime(Date.now() - 3_600_000);
+      expect(await pending).toBeUndefined();
+      expect(performance.now() - started).toBeLessThan(500);
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 2_000);
+
+  it('fails only the connection a timed-out operation used, not the one close() made way for', async () => {
+    const failed: string[] = [];
+    let clients = 0;
+    // First connection: never answers. Second: answers after 75 ms.
+    const standIn = {
+      Server: memjs.Server,
+      Client: class {
+        readonly name = `connection ${++clients}`;
+        readonly servers = [{ error: () => failed.push(this.name) }];
+        server() {
+          return this.servers[0];
+        }
+        get(_key: string, callback: (error: null, value: Buffer) => void) {
+          if (this.name === 'connection 2')
+            setTimeout(() => callback(null, Buffer.from('rlt:j1:"fresh"')), 75);
+        }
+        close() {}
+      },
+    } as unknown as MemjsModule;
+    const client = cache({ memjs: standIn, timeoutMs: 100 });
+    const stale = client.get('a');
+    client.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // In flight on the second connection when the first operation's deadline passes.
+    const fresh = client.get('b');
+    expect(await stale).toBeUndefined();
+    expect(await fresh).toBe('fresh');
+    expect(failed).toEqual(['connection 1']);
+  });
+
   it('survives an onDegraded observer that throws', async () => {
     const client = cache({
       memjs: silentMemjs,
@@ -256,5 +316,89 @@ describe('timeouts', () => {
       },
     });
     expect(await client.get('a')).toBeUndefined();
+  });
+});
+
+describe('closing', () => {
+  const built = new URL('../dist/index.js', import.meta.url).href;
+
+  /**
+   * Runs `body` in a fresh Node process with a client on `address`, closes the client, and reports
+   * how long the process lived after close(): anything that keeps it alive shows up here.
+   */
+  async function exitAfterClose(address: string, body: string): Promise<{ ms: number; output: string }> {
+    const script = `
+      import { createCache } from ${JSON.stringify(built)};
+      const cache = createCache({ servers: [${JSON.stringify(address)}], prefix: 'closing', timeoutMs: 200 });
+      ${body}
+      cache.close();
+      process.stdout.write('closed\\n');`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let closedAt: number | undefined;
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (closedAt === undefined && output.includes('closed')) closedAt = performance.now();
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    const exited = await new Promise<boolean>((resolve) => {
+      const giveUp = setTimeout(() => resolve(false), 8_000);
+      child.once('exit', () => {
+        clearTimeout(giveUp);
+        resolve(true);
+      });
+    });
+    if (!exited) child.kill('SIGKILL');
+    return {
+      ms: exited && closedAt !== undefined ? performance.now() - closedAt : Number.POSITIVE_INFINITY,
+      output,
+    };
+  }
+
+  it('lets the process exit at once after a read from a frozen server timed out', async () => {
+    const frozen = await disposable();
+    await frozen.freeze();
+    try {
+      const result = await exitAfterClose(
+        frozen.address,
+        "if ((await cache.get('a')) !== undefined) throw new Error('expected a miss');",
+      );
+      expect(result.output).toBe('closed\n');
+      expect(result.ms).toBeLessThan(1_000);
+    } finally {
+      frozen.thaw();
+    }
+  });
+
+  it('leaves no socket open after many concurrent timeouts on a frozen server', async () => {
+    const frozen = await disposable();
+    await frozen.freeze();
+    try {
+      const result = await exitAfterClose(
+        frozen.address,
+        `for (let round = 0; round < 3; round++) {
+          await Promise.all(Array.from({ length: 20 }, (_, index) => cache.get('k' + index)));
+        }`,
+      );
+      expect(result.output).toBe('closed\n');
+      expect(result.ms).toBeLessThan(1_000);
+    } finally {
+      frozen.thaw();
+    }
+  });
+
+  it('still answers what was sent before close() on a live server, then exits', async () => {
+    const result = await exitAfterClose(
+      one.address,
+      `await cache.set('sent', 1);
+      const pending = cache.get('sent');
+      pending.then((value) => process.stdout.write('read ' + value + '\\n'));`,
+    );
+    expect(result.output).toBe('closed\nread 1\n');
+    expect(result.ms).toBeLessThan(1_000);
   });
 });

@@ -1,13 +1,18 @@
 import { usageError } from '@reletan/core';
-import { ABSENT, decodeValue, encodeEntry, FOREIGN, UNDECODABLE } from './codec.js';
-import { createDeadlineQueue, type PendingOperation } from './deadlines.js';
+import { ABSENT, decodeEntry, encodeEntry, type MissReason } from './codec.js';
+import { createDeadlineQueue, monotonicNow, type PendingOperation } from './deadlines.js';
+import { checkTtl } from './expiry.js';
 import { createHashRing } from './ketama.js';
 import { assertClientPrefix, memcachedKey } from './keys.js';
-import { connectMemjs, errorText, type MemjsClient, type MemjsModule } from './memjs.js';
+import {
+  closeConnections,
+  connectMemjs,
+  errorText,
+  failServer,
+  type MemjsClient,
+  type MemjsModule,
+} from './memjs.js';
 import { parseServerList } from './servers.js';
-
-/** memcached reads an expiry above 30 days as a Unix time, so longer TTLs are refused. */
-export const MAX_TTL_SECONDS = 60 * 60 * 24 * 30;
 
 export type CacheOperation = 'get' | 'set' | 'delete';
 
@@ -65,17 +70,33 @@ export interface Cache {
   delete(key: string): Promise<boolean>;
   /**
    * The cached value, or `compute()`'s result, stored before it is returned (not stored when the
-   * server has just failed or timed out, so a dead server costs one timeout, not two). `compute`
-   * errors propagate.
+   * server has just failed or timed out, so a dead server costs one timeout, not two). A computed
+   * `undefined` ("nothing there") is returned without being stored. `compute` errors propagate.
    */
   getOrSet<T>(key: string, compute: () => T | Promise<T>, options?: CacheSetOptions): Promise<T>;
   /** The memcached key `key` is stored under. */
   keyFor(key: string): string;
   /** The server (`host:port`) that holds `key`. */
   serverFor(key: string): string;
-  /** Closes the connections (they are opened again by the next operation). */
+  /**
+   * Closes the connections (the next operation opens new ones). Requests already sent are still
+   * answered; a connection whose server does not close its side within `timeoutMs` is destroyed,
+   * so a frozen server never holds the process open.
+   */
   close(): void;
 }
+
+/** Our deadline passed: the operation, and every other one in flight on its server, failed. */
+class DeadlineExceeded extends Error {
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+  }
+}
+
+/** What a read found; misses share two constant results, so only a hit allocates. */
+type Lookup = { kind: 'hit'; value: unknown } | { kind: 'absent' | 'unreachable'; value: undefined };
+const NOT_FOUND: Lookup = { kind: 'absent', value: undefined };
+const UNREACHABLE: Lookup = { kind: 'unreachable', value: undefined };
 
 /** Creates a {@link Cache}. Connections open on the first operation. */
 export function createCache(options: CreateCacheOptions): Cache {
@@ -99,12 +120,12 @@ export function createCache(options: CreateCacheOptions): Cache {
       ...(options.failoverSeconds === undefined ? {} : { failoverSeconds: options.failoverSeconds }),
       ...(options.memjs ? { memjs: options.memjs } : {}),
     });
-    if (addresses.length > 1) {
-      // memjs documents getServer as the hook for choosing a server; it returns an index into its list.
-      (client as unknown as { getServer(key: string): number }).getServer = (key) => ring.serverFor(key);
-    }
+    // memjs documents getServer as the hook for choosing a server (it only asks with several).
+    (client as unknown as { getServer(key: string): number }).getServer = (key) => ring.serverFor(key);
     return client;
   };
+
+  const serverOf = (storedKey: string) => ring.servers[ring.serverFor(storedKey)] as string;
 
   const degrade = (
     operation: CacheOperation,
@@ -118,7 +139,7 @@ export function createCache(options: CreateCacheOptions): Cache {
       onDegraded({
         operation,
         key,
-        server: ring.servers[ring.serverFor(storedKey)] as string,
+        server: serverOf(storedKey),
         reason,
         message,
       });
@@ -133,11 +154,20 @@ export function createCache(options: CreateCacheOptions): Cache {
     storedKey: string;
     fallback: T;
     resolve: (value: T) => void;
+    /** The memjs client the request went through (close() may have replaced it since). */
+    memjs: MemjsClient | undefined;
   }
-  // memjs has its own request timeout; this one also bounds the connect phase and anything memjs never answers.
+  // Bounds the connect phase, the request, and anything memjs never answers. memjs's own timeouts sit
+  // past it (see connectMemjs): the server is failed here, its socket destroyed and the other requests
+  // in flight on it failed too (they would most likely wait as long).
   const deadlines = createDeadlineQueue<Pending<unknown>>((pending) => {
-    degrade(pending.operation, pending.key, pending.storedKey, 'timeout', `no answer within ${timeoutMs} ms`);
+    const timedOut = new DeadlineExceeded(timeoutMs);
+    degrade(pending.operation, pending.key, pending.storedKey, 'timeout', timedOut.message);
     pending.resolve(pending.fallback);
+    // The server the key maps to now: with failover, the one memjs moved the request to.
+    const memjs = pending.memjs;
+    const server = memjs?.servers.length ? memjs.server(pending.storedKey) : undefined;
+    if (server) failServer(server, timedOut);
   });
 
   /** Runs one memjs request, resolving with `fallback` on an error or after `timeoutMs`; never rejects. */
@@ -151,12 +181,13 @@ export function createCache(options: CreateCacheOptions): Cache {
     new Promise<T>((resolve) => {
       const pending: Pending<T> = {
         settled: false,
-        deadline: Date.now() + timeoutMs,
+        deadline: monotonicNow() + timeoutMs,
         operation,
         key,
         storedKey,
         fallback,
         resolve,
+        memjs: undefined,
       };
       deadlines.add(pending as Pending<unknown>);
       const reply = (error: unknown, value: T) => {
@@ -164,52 +195,48 @@ export function createCache(options: CreateCacheOptions): Cache {
         pending.settled = true;
         deadlines.release();
         if (error) {
-          degrade(operation, key, storedKey, 'error', errorText(error));
+          const reason = error instanceof DeadlineExceeded ? 'timeout' : 'error';
+          degrade(operation, key, storedKey, reason, errorText(error));
           resolve(fallback);
         } else resolve(value);
       };
       try {
-        send(connection(), reply);
+        pending.memjs = connection();
+        send(pending.memjs, reply);
       } catch (error) {
         reply(error ?? new Error('memjs failed'), fallback);
       }
     });
 
   /**
-   * Reads `key`: `hit(value)` for an entry this client's encoding wrote, `absent` when there is none
-   * (or a foreign or corrupt one, reported), `unreachable` when the server failed or timed out.
+   * Reads `key`: a hit for an entry this client's encoding wrote, absent when there is none (or a
+   * foreign or corrupt one, reported), unreachable when the server failed or timed out.
    */
-  const read = <R>(key: string, hit: (value: unknown) => R, absent: R, unreachable: R): Promise<R> => {
+  const read = (key: string): Promise<Lookup> => {
     let storedKey: string;
     try {
       storedKey = memcachedKey(prefix, key);
     } catch (error) {
       return Promise.reject(error);
     }
-    return request<R>('get', key, storedKey, unreachable, (memjs, reply) =>
+    return request<Lookup>('get', key, storedKey, UNREACHABLE, (memjs, reply) =>
       memjs.get(storedKey, (error, stored) => {
-        if (error) return reply(error, unreachable);
-        const value = decodeValue(stored);
-        if (value === ABSENT) return reply(null, absent);
-        if (value === FOREIGN || value === UNDECODABLE) {
-          const reason = value === FOREIGN ? 'foreign' : 'undecodable';
+        if (error) return reply(error, UNREACHABLE);
+        const value = decodeEntry(stored);
+        if (typeof value !== 'symbol') return reply(null, { kind: 'hit', value });
+        if (value !== ABSENT) {
+          const reason = value.description as Exclude<MissReason, 'absent'>;
           degrade('get', key, storedKey, reason, `${reason} entry read as a miss`);
-          return reply(null, absent);
         }
-        reply(null, hit(value));
+        reply(null, NOT_FOUND);
       }),
     );
   };
-  const asIs = (value: unknown) => value;
-  type Lookup = { hit: true; value: unknown } | { hit: false; unreachable: boolean };
-  const found = (value: unknown): Lookup => ({ hit: true, value });
-  const notFound: Lookup = { hit: false, unreachable: false };
-  const unreachable: Lookup = { hit: false, unreachable: true };
 
   const cache: Cache = {
     prefix,
     get<T>(key: string): Promise<T | undefined> {
-      return read(key, asIs, undefined, undefined) as Promise<T | undefined>;
+      return read(key).then((lookup) => lookup.value as T | undefined);
     },
     set(key, value, setOptions) {
       let storedKey: string;
@@ -241,30 +268,20 @@ export function createCache(options: CreateCacheOptions): Cache {
       );
     },
     async getOrSet<T>(key: string, compute: () => T | Promise<T>, setOptions: CacheSetOptions = {}) {
-      const lookup = await read(key, found, notFound, unreachable);
-      if (lookup.hit) return lookup.value as T;
+      const lookup = await read(key);
+      if (lookup.kind === 'hit') return lookup.value as T;
       const value = await compute();
+      // undefined is how "not found" reads back: there is nothing to store, and no reason to fail.
       // A server that just failed or timed out would most likely make the write wait as long again.
-      if (!lookup.unreachable) await cache.set(key, value, setOptions);
+      if (value !== undefined && lookup.kind === 'absent') await cache.set(key, value, setOptions);
       return value;
     },
     keyFor: (key) => memcachedKey(prefix, key),
-    serverFor: (key) => ring.servers[ring.serverFor(memcachedKey(prefix, key))] as string,
+    serverFor: (key) => serverOf(memcachedKey(prefix, key)),
     close() {
-      client?.close();
+      if (client) closeConnections(client, timeoutMs);
       client = undefined;
     },
   };
   return cache;
-}
-
-function checkTtl(ttlSeconds: number): number {
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > MAX_TTL_SECONDS) {
-    throw usageError(
-      'CACHE_OPTION_INVALID',
-      `ttlSeconds must be a whole number from 0 to ${MAX_TTL_SECONDS} (30 days), got ${ttlSeconds}`,
-      { hint: 'memcached reads longer expiries as a Unix time; 0 keeps an entry until it is evicted' },
-    );
-  }
-  return ttlSeconds;
 }

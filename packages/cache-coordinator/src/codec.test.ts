@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeEntry, encodeEntry, FORMAT_TAG } from './codec.js';
+import { ABSENT, decodeEntry, encodeEntry, FOREIGN, FORMAT_TAG, UNDECODABLE } from './codec.js';
 
 describe('the format tag', () => {
   it('reads back every JSON value it wrote', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         const decoded = decodeEntry(Buffer.from(encodeEntry(value)));
-        expect(decoded).toEqual({ hit: true, value: JSON.parse(JSON.stringify(value)) });
+        expect(decoded).toEqual(JSON.parse(JSON.stringify(value)));
       }),
     );
   });
@@ -17,7 +17,7 @@ describe('the format tag', () => {
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
         const buffer = Buffer.from(bytes);
         fc.pre(!buffer.toString('latin1').startsWith(FORMAT_TAG));
-        expect(decodeEntry(buffer)).toEqual({ hit: false, reason: 'foreign' });
+        expect(decodeEntry(buffer)).toBe(FOREIGN);
       }),
     );
   });
@@ -30,7 +30,7 @@ describe('the format tag', () => {
           0,
           FORMAT_TAG.length + (cut % (encoded.length - FORMAT_TAG.length)),
         );
-        expect(decodeEntry(truncated)).toEqual({ hit: false, reason: 'undecodable' });
+        expect(decodeEntry(truncated)).toBe(UNDECODABLE);
       }),
     );
   });
@@ -40,11 +40,12 @@ describe('the format tag', () => {
     ['plain JSON from another client', '{"price":1200}'],
     ['the tag of a future encoding', 'rlt:j2:{"price":1200}'],
   ])('reads %s as foreign', (_name, stored) => {
-    expect(decodeEntry(Buffer.from(stored))).toEqual({ hit: false, reason: 'foreign' });
+    expect(decodeEntry(Buffer.from(stored))).toBe(FOREIGN);
   });
 
   it('reads nothing stored as absent', () => {
-    expect(decodeEntry(null)).toEqual({ hit: false, reason: 'absent' });
+    expect(decodeEntry(null)).toBe(ABSENT);
+    expect(decodeEntry(undefined)).toBe(ABSENT);
   });
 
   it.each([

@@ -12,7 +12,13 @@ const TAG_LENGTH = TAG.length;
 /** Why a read was not a hit. */
 export type MissReason = 'absent' | 'foreign' | 'undecodable';
 
-export type DecodedEntry = { hit: true; value: unknown } | { hit: false; reason: MissReason };
+/** Nothing stored at the key. Each miss is a symbol, which no JSON value can be; its description is the reason. */
+export const ABSENT: unique symbol = Symbol('absent');
+/** A value not written by {@link encodeEntry} (another client, a PHP-serialised value, a future encoding). */
+export const FOREIGN: unique symbol = Symbol('foreign');
+/** A tagged value that does not parse. */
+export const UNDECODABLE: unique symbol = Symbol('undecodable');
+export type Miss = typeof ABSENT | typeof FOREIGN | typeof UNDECODABLE;
 
 /** The stored form of a JSON-serialisable value (`undefined`, functions and cycles are refused). */
 export function encodeEntry(value: unknown): string {
@@ -33,23 +39,11 @@ export function encodeEntry(value: unknown): string {
   return FORMAT_TAG + json;
 }
 
-/** Reads a stored value back; anything not written by {@link encodeEntry} is a miss, never an exception. */
-export function decodeEntry(raw: Buffer | string | null | undefined): DecodedEntry {
-  const value = decodeValue(raw);
-  if (value === ABSENT) return { hit: false, reason: 'absent' };
-  if (value === FOREIGN) return { hit: false, reason: 'foreign' };
-  if (value === UNDECODABLE) return { hit: false, reason: 'undecodable' };
-  return { hit: true, value };
-}
-
-export const ABSENT: unique symbol = Symbol('absent');
-export const FOREIGN: unique symbol = Symbol('foreign');
-export const UNDECODABLE: unique symbol = Symbol('undecodable');
-
-/** {@link decodeEntry} without an object per read: the value, or one of three miss markers. */
-export function decodeValue(
-  raw: Buffer | string | null | undefined,
-): unknown | typeof ABSENT | typeof FOREIGN | typeof UNDECODABLE {
+/**
+ * Reads a stored value back: the value, or the {@link Miss} it is (never an exception, and no object
+ * allocated per read for a miss). Anything not written by {@link encodeEntry} is a miss.
+ */
+export function decodeEntry(raw: Buffer | string | null | undefined): unknown | Miss {
   if (raw === null || raw === undefined) return ABSENT;
   const bytes = typeof raw === 'string' ? Buffer.from(raw) : raw;
   if (bytes.length < TAG_LENGTH) return FOREIGN;

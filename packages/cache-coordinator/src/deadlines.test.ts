@@ -37,6 +37,24 @@ describe('one timer for many deadlines', () => {
     expect(queue.size).toBe(0);
   });
 
+  it('expires every due operation in one sweep when an expiry settles others (a failed server)', () => {
+    const start = Date.now();
+    const items = ['a', 'b', 'c', 'd'].map((name) => ({ name, settled: false, deadline: start + 100 }));
+    const expired: string[] = [];
+    const queue = createDeadlineQueue<Item>((item) => {
+      expired.push(item.name);
+      if (item.name === 'a') {
+        // Failing a's server fails c, which was in flight on it; its reply releases mid-sweep.
+        (items[2] as Item).settled = true;
+        queue.release();
+      }
+    }, Date.now);
+    for (const item of items) queue.add(item);
+    vi.advanceTimersToNextTimer();
+    expect(expired).toEqual(['a', 'b', 'd']);
+    expect(queue.size).toBe(0);
+  });
+
   it('drops settled operations from the front as they complete', () => {
     const queue = createDeadlineQueue<Item>(() => {}, Date.now);
     const items = Array.from({ length: 5000 }, (_, index) => ({

@@ -1,8 +1,15 @@
 /** One operation waiting for memcached; the queue settles it when its deadline passes. */
 export interface PendingOperation {
   settled: boolean;
+  /** On the queue's clock: {@link monotonicNow} unless the queue was given another. */
   deadline: number;
 }
+
+/**
+ * Milliseconds on a clock that never steps: an NTP correction moving the wall clock back would
+ * otherwise push every pending deadline away by as much, and an operation would wait that long.
+ */
+export const monotonicNow = (): number => performance.now();
 
 export interface DeadlineQueue<P extends PendingOperation> {
   /** Tracks `pending`, whose deadline must not be earlier than those already added. */
@@ -21,13 +28,17 @@ export interface DeadlineQueue<P extends PendingOperation> {
  */
 export function createDeadlineQueue<P extends PendingOperation>(
   onExpire: (pending: P) => void,
-  now: () => number = Date.now,
+  now: () => number = monotonicNow,
 ): DeadlineQueue<P> {
   let queue: P[] = [];
   let head = 0;
   let timer: NodeJS.Timeout | undefined;
+  let sweeping = false;
 
   const dropSettled = () => {
+    // onExpire may settle other operations, whose release() lands here mid-sweep: the sweep walks the
+    // queue itself and drops them when it ends.
+    if (sweeping) return;
     while (head < queue.length && (queue[head] as P).settled) head++;
     if (head === queue.length) {
       queue.length = 0;
@@ -46,14 +57,19 @@ export function createDeadlineQueue<P extends PendingOperation>(
   function sweep() {
     timer = undefined;
     const current = now();
-    while (head < queue.length) {
-      const pending = queue[head] as P;
-      if (!pending.settled) {
-        if (pending.deadline > current) break;
-        pending.settled = true;
-        onExpire(pending);
+    sweeping = true;
+    try {
+      while (head < queue.length) {
+        const pending = queue[head] as P;
+        if (!pending.settled) {
+          if (pending.deadline > current) break;
+          pending.settled = true;
+          onExpire(pending);
+        }
+        head++;
       }
-      head++;
+    } finally {
+      sweeping = false;
     }
     dropSettled();
     if (head < queue.length) schedule((queue[head] as P).deadline - current);

@@ -1,5 +1,5 @@
-import type { Socket } from 'node:net';
-import { connectMemjs, errorText, type MemjsClient, type MemjsModule } from './memjs.js';
+import { monotonicNow } from './deadlines.js';
+import { connectMemjs, errorText, failServer, type MemjsClient, type MemjsModule } from './memjs.js';
 import type { ServerAddress } from './servers.js';
 
 /** What one server answered, or why it did not. */
@@ -11,7 +11,7 @@ export interface EachServerOptions {
   /** How long each server gets to answer. */
   timeoutMs: number;
   memjs?: MemjsModule | undefined;
-  /** @default Date.now, for the per-server timings */
+  /** @default performance.now, for the per-server timings */
   now?: () => number;
 }
 
@@ -24,17 +24,14 @@ export function onEachServer<T>(
   options: EachServerOptions,
   send: (client: MemjsClient, reply: (error: unknown, value?: T) => void) => void,
 ): Promise<ServerOutcome<T>[]> {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? monotonicNow;
   return Promise.all(
     addresses.map(
       (address) =>
         new Promise<ServerOutcome<T>>((resolve) => {
           const started = now();
-          // memjs's own timeouts sit past ours: when memjs times out a connect it drops its socket
-          // without destroying it, and a connect to a host that never answers would then hold the
-          // process open for minutes. Ours fires first, and destroys the socket.
           const client = connectMemjs([address], {
-            timeoutMs: options.timeoutMs + 1_000,
+            timeoutMs: options.timeoutMs,
             ...(options.memjs ? { memjs: options.memjs } : {}),
           });
           let settled = false;
@@ -42,7 +39,8 @@ export function onEachServer<T>(
             if (settled) return;
             settled = true;
             clearTimeout(timer);
-            destroyConnections(client);
+            // One request per connection: close it at once, a frozen server's connect included.
+            for (const server of client.servers) failServer(server, new Error('done'));
             resolve(outcome);
           };
           const timer = setTimeout(
@@ -76,12 +74,4 @@ export function onEachServer<T>(
         }),
     ),
   );
-}
-
-/** Closes a one-shot client's sockets at once, whatever state they are in. */
-function destroyConnections(client: MemjsClient): void {
-  for (const server of client.servers) {
-    // `_socket` is memjs's own field; destroying it (not ending it) frees a connect still in flight.
-    (server as unknown as { _socket?: Socket })._socket?.destroy();
-  }
 }

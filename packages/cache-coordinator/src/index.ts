@@ -5,12 +5,21 @@ export {
   type CacheSetOptions,
   type CreateCacheOptions,
   createCache,
-  MAX_TTL_SECONDS,
 } from './client.js';
-export { type DecodedEntry, decodeEntry, encodeEntry, FORMAT_TAG, type MissReason } from './codec.js';
+export {
+  ABSENT,
+  decodeEntry,
+  encodeEntry,
+  FOREIGN,
+  FORMAT_TAG,
+  type Miss,
+  type MissReason,
+  UNDECODABLE,
+} from './codec.js';
+export { MAX_TTL_SECONDS } from './expiry.js';
 export { type FlushServersOptions, flushServers, type ServerFlushResult } from './flush.js';
 export { createHashRing, type HashRing } from './ketama.js';
-export { isValidMemcachedKey, MAX_KEY_BYTES, memcachedKey } from './keys.js';
+export { isValidMemcachedKey, MAX_KEY_BYTES, memcachedKey, RESERVED_KEY_NAMESPACE } from './keys.js';
 export type { MemjsModule } from './memjs.js';
 export { type CachePrefixInput, type CacheStrategy, cachePrefix, MAX_PREFIX_LENGTH } from './prefix.js';
 export {
@@ -21,14 +30,21 @@ export {
   decideFlush,
   type FlushDecision,
   type InstanceVersion,
+  type ReadRolloutStatusOptions,
+  type RefreshRolloutResult,
   type RolloutCoordinator,
   type RolloutCoordinatorOptions,
-  type RolloutMarker,
   type RolloutServerState,
   type RolloutStatus,
-  rolloutMarkerKey,
+  readRolloutStatus,
   unconfirmedInstances,
 } from './rollout.js';
+export {
+  ROLLOUT_REGISTRY_KEY,
+  type RolloutId,
+  type RolloutMarker,
+  UNREADABLE_MARKER_RELEASE,
+} from './rollout-registry.js';
 export { parseServerAddress, type ServerAddress } from './servers.js';
 export {
   type CachePrefixResult,

@@ -1,6 +1,8 @@
+import { isReletanError } from '@reletan/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertClientPrefix, isValidMemcachedKey, MAX_KEY_BYTES, memcachedKey } from './keys.js';
+import { ROLLOUT_REGISTRY_KEY } from './rollout-registry.js';
 
 const prefix = 'shop.r-v1.4.0';
 
@@ -54,5 +56,27 @@ describe('memcached keys', () => {
 
   it.each([[''], ['has space'], ['has:colon'], ['x'.repeat(101)]])('refuses the prefix %j', (bad) => {
     expect(() => assertClientPrefix(bad)).toThrow(/invalid cache prefix/);
+  });
+
+  it.each([['reletan-rollout'], ['reletan-rollout.r-v1.4.0'], ['reletan-rollouts']])(
+    'refuses the prefix %j, reletan’s reserved namespace',
+    (reserved) => {
+      let thrown: unknown;
+      try {
+        assertClientPrefix(reserved);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isReletanError(thrown) && [thrown.code, thrown.kind]).toEqual([
+        'CACHE_PREFIX_RESERVED',
+        'usage',
+      ]);
+    },
+  );
+
+  it('lets no allowed prefix write the rollout registry’s key', () => {
+    // Without the reservation, an app prefixed "reletan-rollout" writing "registry" would overwrite it.
+    expect(memcachedKey('reletan-rollout', 'registry')).toBe(ROLLOUT_REGISTRY_KEY);
+    expect(() => assertClientPrefix('reletan-rollout')).toThrow(/reserved/);
   });
 });

@@ -10,11 +10,25 @@ export const MAX_CLIENT_PREFIX_LENGTH = 100;
 const PLAIN = /^[\x21-\x7e]+$/;
 const PLAIN_PREFIX = /^[\x21-\x39\x3b-\x7e]+$/; // printable ASCII without space and ":"
 
-/** Throws a usage error unless `prefix` can namespace keys: printable ASCII, no space or ":", short. */
+/**
+ * The start of every key reletan keeps for itself (the rollout registry): no client prefix may begin
+ * with it, so no app key can overwrite, or be read as, one of them.
+ */
+export const RESERVED_KEY_NAMESPACE = 'reletan-rollout';
+
+/**
+ * Throws a usage error unless `prefix` can namespace keys: printable ASCII, no space or ":", short,
+ * and outside {@link RESERVED_KEY_NAMESPACE}.
+ */
 export function assertClientPrefix(prefix: string): void {
   if (typeof prefix !== 'string' || !PLAIN_PREFIX.test(prefix) || prefix.length > MAX_CLIENT_PREFIX_LENGTH) {
     throw usageError('CACHE_PREFIX_INVALID', `invalid cache prefix ${JSON.stringify(prefix)}`, {
       hint: `a prefix is 1 to ${MAX_CLIENT_PREFIX_LENGTH} printable ASCII characters without spaces or ":" (cachePrefix() makes one)`,
+    });
+  }
+  if (prefix.startsWith(RESERVED_KEY_NAMESPACE)) {
+    throw usageError('CACHE_PREFIX_RESERVED', `the cache prefix ${JSON.stringify(prefix)} is reserved`, {
+      hint: `prefixes starting with "${RESERVED_KEY_NAMESPACE}" are reletan's own (its rollout markers); name the app differently`,
     });
   }
 }

@@ -37,6 +37,8 @@ describe('prefixes by strategy', () => {
     [{ strategy: 'release', app: 'shop', release: '' }, 'CACHE_RELEASE_MISSING'],
     [{ strategy: 'schema', app: 'shop' }, 'CACHE_SCHEMA_VERSION_MISSING'],
     [{ strategy: 'release', app: '  ', release: 'v1' }, 'CACHE_APP_MISSING'],
+    [{ strategy: 'flush-after-rollout', app: 'reletan-rollout' }, 'CACHE_APP_RESERVED'],
+    [{ strategy: 'release', app: 'reletan-rollout', release: 'v1' }, 'CACHE_APP_RESERVED'],
   ] as const)('refuses %j with %s (a usage error)', (input, code) => {
     let thrown: unknown;
     try {

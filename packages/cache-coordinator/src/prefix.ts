@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { usageError } from '@reletan/core';
+import { RESERVED_KEY_NAMESPACE } from './keys.js';
 
 /** How old and new code are kept from sharing cache entries during a rollout. */
 export type CacheStrategy = 'release' | 'schema' | 'flush-after-rollout';
@@ -34,7 +35,8 @@ const CLEAN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  * Deterministic (same input, same prefix, on every machine), at most {@link MAX_PREFIX_LENGTH}
  * characters of `A-Z a-z 0-9 . _ - ~`: valid in a memcached key and unquoted in a `.env` file.
  * A part that is too long or has other characters keeps a readable start plus `~` and a hash of
- * the original, so two different releases never share a prefix.
+ * the original, so two different releases never share a prefix. An app whose prefix would start with
+ * reletan's reserved namespace (`reletan-rollout`) is refused.
  */
 export function cachePrefix(input: CachePrefixInput): string {
   if (input.app.trim() === '') {
@@ -43,6 +45,11 @@ export function cachePrefix(input: CachePrefixInput): string {
     });
   }
   const app = prefixPart(input.app, CLEAN_APP, APP_MAX);
+  if (app.startsWith(RESERVED_KEY_NAMESPACE)) {
+    throw usageError('CACHE_APP_RESERVED', `the application name "${input.app}" cannot prefix cache keys`, {
+      hint: `names starting with "${RESERVED_KEY_NAMESPACE}" are reletan's own (its rollout markers): set stages.<stage>.cache.app to another name`,
+    });
+  }
   switch (input.strategy) {
     case 'release': {
       if (input.release === undefined || input.release === '') {

@@ -2,7 +2,8 @@
 // workers each, hammer the cache while the rollout moves the instances from the old code to the new
 // one, one by one. Old code caches a product with `price: 1200`; new code with `price: { amount,
 // currency }` and breaks on the old shape (the production incident). Every read that meets the other
-// version's format is counted.
+// version's format is counted. Each entry also records how many flushes had happened when it was
+// written, so a read after a flush tells whether it found an entry written before or after it.
 import { isReletanError } from '@reletan/core';
 import { describe, expect, it } from 'vitest';
 import { useMemcached } from '../test/memcached.js';
@@ -10,14 +11,14 @@ import { seededRandom, sleep } from '../test/random.js';
 import { type Cache, createCache } from './client.js';
 import { flushServers } from './flush.js';
 import { type CacheStrategy, cachePrefix } from './prefix.js';
-import { createRolloutCoordinator } from './rollout.js';
+import { createRolloutCoordinator, decideFlush, readRolloutStatus } from './rollout.js';
 
 type Version = 'old' | 'new';
 const RELEASE: Record<Version, string> = { old: 'v1.4.0', new: 'v1.5.0' };
 const SCHEMA: Record<Version, number> = { old: 1, new: 2 };
 
 /** Each version's serializer: what it writes, and whether it can read what it finds. */
-const formats: Record<Version, { write(id: number): unknown; reads(value: unknown): boolean }> = {
+const formats: Record<Version, { write(id: number): object; reads(value: unknown): boolean }> = {
   old: {
     write: (id) => ({ id, price: 1200 }),
     reads: (value) => typeof (value as { price?: unknown }).price === 'number',
@@ -45,15 +46,21 @@ interface Simulation {
   /** Per phase (0: everything old; k: k instances new), per reading version. */
   phases: Record<Version, Counts>[];
   crossReads: { newReadOld: number; oldReadNew: number };
-  /** Cross-version reads after the rollout's first per-instance flush. */
-  crossReadsAfterAFlush: number;
+  /**
+   * New code reading an old-format entry after the first flush: for each, how many flushes had
+   * happened when the entry was written, and when the read started.
+   */
+  newReadOldAfterAFlush: { writtenAfterFlush: number; readAfterFlush: number }[];
 }
 
 interface RolloutPlan {
   /** The prefix each version's code uses. */
   prefix(version: Version): string;
-  /** Called as an instance switches to the new code (the naive deploy hook runs `cache:clear` here). */
-  onInstanceSwitched?(instance: number): Promise<void>;
+  /**
+   * Called as an instance switches to the new code; `flush` empties the servers (the naive deploy
+   * hook's `cache:clear`), letting writes already sent land first so that each entry's flush count is exact.
+   */
+  onInstanceSwitched?(instance: number, flush: () => Promise<void>): Promise<void>;
   /** Called once every instance runs the new code; its phase is counted separately. */
   onRolloutDone?(instances: Version[]): Promise<void>;
 }
@@ -73,10 +80,42 @@ async function simulate(plan: RolloutPlan): Promise<Simulation> {
     new: { hits: 0, misses: 0, crossReads: 0 },
   });
   const phases = [emptyCounts()];
-  let flushed = false;
-  let crossReadsAfterAFlush = 0;
+  const newReadOldAfterAFlush: Simulation['newReadOldAfterAFlush'] = [];
+  let flushes = 0;
   const opsThisPhase = new Array<number>(INSTANCES * WORKERS_PER_INSTANCE).fill(0);
   let running = true;
+
+  // Writes wait while a flush runs, and a flush waits for the writes already sent: a write is then
+  // stamped with exactly the number of flushes that came before it.
+  let writing = 0;
+  let flushing: Promise<void> | undefined;
+  let drained: (() => void) | undefined;
+  const write = async (cache: Cache, key: string, value: (flushCount: number) => object) => {
+    while (flushing) await flushing;
+    writing++;
+    try {
+      await cache.set(key, value(flushes));
+    } finally {
+      writing--;
+      if (writing === 0) drained?.();
+    }
+  };
+  const flush = async () => {
+    let reopen = () => {};
+    flushing = new Promise((resolve) => {
+      reopen = resolve;
+    });
+    while (writing > 0) await new Promise<void>((resolve) => (drained = resolve));
+    try {
+      const flushedServers = await flushServers(pool.addresses());
+      expect(flushedServers.every((server) => server.flushed)).toBe(true);
+      flushes++;
+    } finally {
+      drained = undefined;
+      flushing = undefined;
+      reopen();
+    }
+  };
 
   const worker = async (instance: number, index: number) => {
     const random = seededRandom(index + 7);
@@ -88,15 +127,18 @@ async function simulate(plan: RolloutPlan): Promise<Simulation> {
       // An operation belongs to the phase it started in: a read sent just before the final flush may
       // complete after it, and must not be counted as a read after the flush.
       const counts = (phases[phases.length - 1] as Record<Version, Counts>)[version];
-      const value = await cache.get(key);
+      const readAfterFlush = flushes;
+      const value = await cache.get<{ flushes: number }>(key);
       if (value === undefined) {
         counts.misses++;
-        await cache.set(key, formats[version].write(id));
+        await write(cache, key, (flushCount) => ({ ...formats[version].write(id), flushes: flushCount }));
       } else if (formats[version].reads(value)) {
         counts.hits++;
       } else {
         counts.crossReads++;
-        if (flushed) crossReadsAfterAFlush++;
+        if (version === 'new' && readAfterFlush > 0) {
+          newReadOldAfterAFlush.push({ writtenAfterFlush: value.flushes, readAfterFlush });
+        }
       }
       opsThisPhase[index] = (opsThisPhase[index] as number) + 1;
     }
@@ -117,10 +159,7 @@ async function simulate(plan: RolloutPlan): Promise<Simulation> {
     for (let instance = 0; instance < INSTANCES; instance++) {
       nextPhase();
       instances[instance] = 'new';
-      if (plan.onInstanceSwitched) {
-        await plan.onInstanceSwitched(instance);
-        flushed = true;
-      }
+      await plan.onInstanceSwitched?.(instance, flush);
       await phaseDone();
     }
     if (plan.onRolloutDone) {
@@ -138,7 +177,7 @@ async function simulate(plan: RolloutPlan): Promise<Simulation> {
   return {
     phases,
     crossReads: { newReadOld: total('new'), oldReadNew: total('old') },
-    crossReadsAfterAFlush,
+    newReadOldAfterAFlush,
   };
 }
 
@@ -150,17 +189,33 @@ const sum = (simulation: Simulation, version: Version, field: keyof Counts) =>
 
 describe('a rolling deploy with a per-instance cache:clear (the incident)', () => {
   it('shows new code reading entries that old instances wrote back in the old format after a flush', async () => {
-    const result = await simulate({
-      prefix: (version) => prefixOf('flush-after-rollout', version),
-      // What the deploy hook did: `artisan cache:clear` on each instance as it switched.
-      onInstanceSwitched: async () => {
-        const flushedServers = await flushServers(pool.addresses());
-        expect(flushedServers.every((server) => server.flushed)).toBe(true);
-      },
-    });
-    expect(result.crossReads.newReadOld).toBeGreaterThan(0);
-    // Every flush emptied the cache; old instances refilled it, and new ones read their entries.
-    expect(result.crossReadsAfterAFlush).toBeGreaterThan(0);
+    const servers = pool.addresses();
+    // The deployer marks the rollout; the naive hook flushes without asking, though it would be refused.
+    const rollout = createRolloutCoordinator({ servers, app: 'shop', stage: 'prod', strategy: 'release' });
+    await rollout.begin({ release: RELEASE.new });
+    const refusals: string[] = [];
+    try {
+      const result = await simulate({
+        prefix: (version) => prefixOf('flush-after-rollout', version),
+        // What the deploy hook did: `artisan cache:clear` on each instance as it switched.
+        onInstanceSwitched: async (_instance, flush) => {
+          const decision = decideFlush(await readRolloutStatus(servers));
+          if (!decision.allowed) refusals.push(decision.code);
+          await flush();
+        },
+      });
+      expect(refusals).toEqual(Array(INSTANCES).fill('CACHE_ROLLOUT_IN_PROGRESS'));
+      expect(result.crossReads.newReadOld).toBeGreaterThan(0);
+      // After a flush, new code still read old-format entries...
+      expect(result.newReadOldAfterAFlush.length).toBeGreaterThan(0);
+      // ...every one of them written after the latest flush before the read: old instances refilled
+      // the emptied cache, and new ones read their entries (what made the flush useless).
+      for (const read of result.newReadOldAfterAFlush) {
+        expect(read.writtenAfterFlush).toBeGreaterThanOrEqual(read.readAfterFlush);
+      }
+    } finally {
+      await rollout.abort();
+    }
   });
 });
 

@@ -1,23 +1,22 @@
 import { ReletanError, usageError } from '@reletan/core';
-import { decodeEntry, encodeEntry } from './codec.js';
-import { onEachServer } from './each-server.js';
-import { flushServers, type ServerFlushResult } from './flush.js';
-import { memcachedKey } from './keys.js';
+import { onEachServer, type ServerOutcome } from './each-server.js';
+import { checkTtl } from './expiry.js';
+import { flushKeepingRollouts, type ServerFlushResult } from './flush.js';
 import type { MemjsModule } from './memjs.js';
 import type { CacheStrategy } from './prefix.js';
+import {
+  isRollout,
+  type RegistryUpdate,
+  type RolloutId,
+  type RolloutMarker,
+  readRegistry,
+  UNREADABLE_MARKER_RELEASE,
+  updateRegistry,
+} from './rollout-registry.js';
 import { parseServerList } from './servers.js';
 
-/** How long a rollout marker lives when nobody completes or aborts the rollout. @default 2 hours */
+/** How long a rollout stays listed when nobody refreshes, completes or aborts it. @default 2 hours */
 export const DEFAULT_ROLLOUT_TTL_SECONDS = 2 * 60 * 60;
-
-/** What a rollout marker says: which release of which stage is being rolled out, since when. */
-export interface RolloutMarker {
-  app: string;
-  stage: string;
-  release: string;
-  /** ISO 8601 */
-  startedAt: string;
-}
 
 /** One instance of the stage and the version it reports running, as the deployer sees it. */
 export interface InstanceVersion {
@@ -30,46 +29,60 @@ export interface InstanceVersion {
 export interface RolloutServerState {
   server: string;
   reachable: boolean;
-  marker: RolloutMarker | null;
+  /** The rollouts this server's registry lists. */
+  rollouts: RolloutMarker[];
   error?: string;
 }
 
 export interface RolloutStatus {
-  /** A marker was found on at least one reachable server. */
+  /** A rollout that forbids flushes (state `rolling`) is listed on a reachable server. */
   inProgress: boolean;
-  /** The marker found (the most recent one if servers disagree). */
-  marker: RolloutMarker | null;
-  /** How many servers answered. With none, nothing is known about a rollout. */
+  /** Every rollout listed on a reachable server, one per app and stage (the latest begun). */
+  rollouts: RolloutMarker[];
+  /** How many servers answered. */
   reachable: number;
   servers: RolloutServerState[];
 }
 
 export interface BeginRolloutResult {
   marker: RolloutMarker;
-  /** A marker of another release that was there before (a rollout that never completed). */
+  /** This app's and stage's rollout of another release that was listed before (one that never completed). */
   replaced: RolloutMarker | null;
   servers: { server: string; written: boolean; error?: string }[];
+}
+
+export interface RefreshRolloutResult {
+  servers: {
+    server: string;
+    refreshed: boolean;
+    /** The rollout was missing on this server, and is listed again. */
+    restored?: boolean;
+    error?: string;
+  }[];
 }
 
 export interface CompleteRolloutResult {
   /** True when every server was flushed (strategy `flush-after-rollout`). */
   flushed: boolean;
-  /** Whether a marker for this release was found; false if it expired, was evicted, or never written. */
+  /** Whether the rollout was listed; false if it expired, was evicted, or never written. */
   markerFound: boolean;
-  /** Per server: flushed (`flush-after-rollout`), or its marker removed (other strategies). */
+  /** Per server: flushed (`flush-after-rollout`), or the rollout removed from its registry (other strategies). */
   servers: ServerFlushResult[] | { server: string; cleared: boolean; error?: string }[];
 }
 
 export interface RolloutCoordinatorOptions {
   /** The stage's memcached servers. */
   servers: readonly string[];
-  /** The application, as in the cache prefix. */
+  /** The application, as in the cache prefix. With `stage`, it names this rollout in the registry. */
   app: string;
   stage: string;
   strategy: CacheStrategy;
   /** How long each server gets to answer. @default 2000 */
   timeoutMs?: number;
-  /** The marker's lifetime, in case the deployer dies mid-rollout. @default 7200 */
+  /**
+   * How long the rollout stays listed without a refresh, in case the deployer dies mid-rollout:
+   * 1 second to 30 days. @default 7200
+   */
   markerTtlSeconds?: number;
   /** @default () => new Date() */
   now?: () => Date;
@@ -78,36 +91,38 @@ export interface RolloutCoordinatorOptions {
 }
 
 /**
- * The interface a deployer drives during a rollout of one stage:
- * `begin` before the first instance changes, `complete` once every instance runs the new release.
- * While a rollout is in progress `reletan cache flush` refuses (unless forced), because old instances
- * would refill the emptied cache in the old format. For `flush-after-rollout`, `complete` is the one
- * flush, and it is refused until every instance reports the new release.
- * A rollback is a rollout of the previous release: begin and complete it the same way.
+ * The interface a deployer drives during a rollout of one stage: `begin` before the first instance
+ * changes, `complete` once every instance runs the new release. Each memcached server keeps one
+ * registry of the rollouts in progress on it, whatever their app or stage, because a flush empties
+ * the whole server: while any rollout is listed, `reletan cache flush` refuses (unless forced), and
+ * so does another rollout's `complete`, since old instances would refill the emptied cache in the
+ * old format. For `flush-after-rollout`, `complete` is the one flush, refused until every instance
+ * reports the new release. A rollback is a rollout of the previous release: begin and complete it
+ * the same way.
  */
 export interface RolloutCoordinator {
-  /** The memcached key of this stage's marker. */
-  readonly markerKey: string;
-  /** Writes the marker on every server (so any machine sees it, and one lost server does not lose it). */
+  /** Lists the rollout on every server (so any machine sees it, and one lost server does not lose it). */
   begin(input: { release: string }): Promise<BeginRolloutResult>;
-  /** Reads the marker from every server. */
+  /**
+   * Lists the rollout again on every server, for the deployer to call while it polls (every few
+   * minutes): extends its expiry by `markerTtlSeconds` and writes it back where it went missing (a
+   * server restarted, evicted it, or was down at `begin`). A server that lists another release of this
+   * stage is left alone and reported.
+   */
+  refresh(input: { release: string }): Promise<RefreshRolloutResult>;
+  /** Reads the registry of every server. */
   status(): Promise<RolloutStatus>;
   /**
-   * Ends the rollout once `instances` (every instance of the stage) all report `release`: flushes every
-   * server for `flush-after-rollout`, otherwise removes the marker. Refused, changing nothing, when an
-   * instance runs another version, when the list is empty, or when another release's rollout began since.
+   * Ends the rollout once `instances` (every instance of the stage) all report `release`: flushes
+   * every server for `flush-after-rollout`, otherwise removes the rollout from the registry. Refused,
+   * changing nothing, when an instance runs another version, when the list is empty, or when another
+   * release's rollout of this stage began since. A flush is also refused while another rollout is in
+   * progress on one of the servers, or while a server does not answer ({@link decideFlush}); the
+   * rollout is then listed as awaiting its flush (which blocks no one): call `complete` again later.
    */
   complete(input: { release: string; instances: readonly InstanceVersion[] }): Promise<CompleteRolloutResult>;
-  /** Removes the marker without flushing, for a rollout that stopped before any instance changed. */
+  /** Removes the rollout without flushing, for a rollout that stopped before any instance changed. */
   abort(): Promise<{ server: string; cleared: boolean; error?: string }[]>;
-}
-
-/** The release a marker reports when its value cannot be read (it still blocks manual flushes). */
-export const UNREADABLE_MARKER_RELEASE = '(unreadable marker)';
-
-/** The key of a stage's rollout marker, outside every app prefix (app prefixes contain no ":"). */
-export function rolloutMarkerKey(app: string, stage: string): string {
-  return memcachedKey('reletan-rollout', `${app}:${stage}`);
 }
 
 /** The instances that do not report `release` (an empty list means the rollout is confirmed). */
@@ -122,88 +137,202 @@ export type FlushDecision =
   | { allowed: true; warning?: string }
   | { allowed: false; code: string; message: string; hint: string };
 
-/** Whether `reletan cache flush` may run, given what the servers say about a rollout. */
-export function decideFlush(status: RolloutStatus, options: { force?: boolean } = {}): FlushDecision {
+/**
+ * Whether a flush of the servers `status` was read from may run: not while a rollout is in progress
+ * on any of them (except `own`, the rollout the flush completes), nor while one of them does not
+ * answer (its registry is unknown), unless forced; never with no server answering.
+ */
+export function decideFlush(
+  status: RolloutStatus,
+  options: { force?: boolean; own?: RolloutId } = {},
+): FlushDecision {
   if (status.reachable === 0) {
     return {
       allowed: false,
       code: 'CACHE_UNREACHABLE',
-      message: 'no memcached server of the stage answered; nothing can be flushed',
+      message: 'no memcached server answered; nothing can be flushed',
       hint: 'check the servers with "reletan cache stats STAGE"',
     };
   }
-  if (status.inProgress) {
-    const marker = status.marker;
-    const what = marker ? `a rollout of ${marker.release} (started ${marker.startedAt})` : 'a rollout';
-    if (options.force) {
+  const own = options.own;
+  const blocking = status.rollouts.filter(
+    (rollout) => rollout.state === 'rolling' && !(own && isRollout(rollout, own)),
+  );
+  const warnings: string[] = [];
+  if (blocking.length > 0) {
+    const what =
+      blocking.length === 1
+        ? `${describeRollout(blocking[0] as RolloutMarker)} is`
+        : `${blocking.map(describeRollout).join(', ')} are`;
+    if (!options.force) {
       return {
-        allowed: true,
-        warning: `${what} is in progress: instances still on the old release may refill the cache in the old format`,
+        allowed: false,
+        code: 'CACHE_ROLLOUT_IN_PROGRESS',
+        message: `refusing to flush: ${what} in progress on these servers, and instances still on the old release would refill the cache in the old format`,
+        hint: 'wait for the rollout to finish (it flushes when its strategy is flush-after-rollout), or pass --force',
       };
     }
-    return {
-      allowed: false,
-      code: 'CACHE_ROLLOUT_IN_PROGRESS',
-      message: `refusing to flush: ${what} is in progress, and instances still on the old release would refill the cache in the old format`,
-      hint: 'wait for the deploy to finish (it flushes when the strategy is flush-after-rollout), or pass --force',
-    };
+    warnings.push(
+      `${what} in progress: instances still on the old release may refill the cache in the old format`,
+    );
   }
-  return { allowed: true };
+  // A rollout listed only on a server that does not answer (one that was down when the others were
+  // written) is invisible: flushing the servers that answer could be flushing in the middle of it.
+  const silent = status.servers.filter((server) => !server.reachable).map((server) => server.server);
+  if (silent.length > 0) {
+    const what = `${silent.join(', ')} did not answer, so a rollout listed only there cannot be seen`;
+    if (!options.force) {
+      return {
+        allowed: false,
+        code: 'CACHE_SERVER_UNREACHABLE',
+        message: `refusing to flush: ${what}`,
+        hint: 'try again once every server answers ("reletan cache stats STAGE"), or pass --force if it is gone for good',
+      };
+    }
+    warnings.push(what);
+  }
+  return warnings.length > 0 ? { allowed: true, warning: warnings.join('; ') } : { allowed: true };
+}
+
+function describeRollout(rollout: RolloutMarker): string {
+  if (rollout.release === UNREADABLE_MARKER_RELEASE) return 'a rollout (the registry is unreadable)';
+  return `a rollout of ${rollout.release} (${rollout.app}/${rollout.stage}, started ${rollout.startedAt})`;
+}
+
+export interface ReadRolloutStatusOptions {
+  /** How long each server gets to answer. @default 2000 */
+  timeoutMs?: number;
+  /** @default () => new Date() */
+  now?: () => Date;
+  /** @default require('memjs') */
+  memjs?: MemjsModule;
+}
+
+/** The rollouts listed on `servers`, whatever their app or stage: what `reletan cache flush` checks. */
+export async function readRolloutStatus(
+  servers: readonly string[],
+  options: ReadRolloutStatusOptions = {},
+): Promise<RolloutStatus> {
+  const now = options.now ?? (() => new Date());
+  const outcomes = await onEachServer<RolloutMarker[]>(
+    parseServerList(servers),
+    { timeoutMs: options.timeoutMs ?? 2_000, memjs: options.memjs },
+    (client, reply) => {
+      readRegistry(client, now()).then(
+        (rollouts) => reply(null, rollouts),
+        (error: unknown) => reply(error),
+      );
+    },
+  );
+  return summarize(
+    outcomes.map((outcome) =>
+      outcome.ok
+        ? { server: outcome.server, reachable: true, rollouts: outcome.value }
+        : { server: outcome.server, reachable: false, rollouts: [], error: outcome.error },
+    ),
+  );
+}
+
+function summarize(servers: RolloutServerState[]): RolloutStatus {
+  const rollouts: RolloutMarker[] = [];
+  for (const rollout of servers.flatMap((state) => state.rollouts)) {
+    const index = rollouts.findIndex((known) => isRollout(known, rollout));
+    if (index === -1) rollouts.push(rollout);
+    else if (rollout.startedAt > (rollouts[index] as RolloutMarker).startedAt) rollouts[index] = rollout;
+  }
+  return {
+    inProgress: rollouts.some((rollout) => rollout.state === 'rolling'),
+    rollouts,
+    reachable: servers.filter((state) => state.reachable).length,
+    servers,
+  };
 }
 
 export function createRolloutCoordinator(options: RolloutCoordinatorOptions): RolloutCoordinator {
   const addresses = parseServerList(options.servers);
   const timeoutMs = options.timeoutMs ?? 2_000;
-  const ttl = options.markerTtlSeconds ?? DEFAULT_ROLLOUT_TTL_SECONDS;
+  // Checked like any memcached expiry: above 30 days, memcached would read it as a date in 1970.
+  const ttlMs =
+    checkTtl(options.markerTtlSeconds ?? DEFAULT_ROLLOUT_TTL_SECONDS, 'markerTtlSeconds', 1) * 1000;
   const now = options.now ?? (() => new Date());
-  const markerKey = rolloutMarkerKey(options.app, options.stage);
+  const own: RolloutId = { app: options.app, stage: options.stage };
   const each = { timeoutMs, memjs: options.memjs };
+  const mine = (rollouts: readonly RolloutMarker[]) => rollouts.find((rollout) => isRollout(rollout, own));
+  const others = (rollouts: readonly RolloutMarker[]) =>
+    rollouts.filter((rollout) => !isRollout(rollout, own));
 
-  const removeMarker = async () =>
-    (
-      await onEachServer<true>(addresses, each, (client, reply) =>
-        client.delete(markerKey, (error) => reply(error, true)),
-      )
-    ).map((outcome) =>
+  /** Applies `change` to every server's registry at once; a server that failed is reported, not thrown. */
+  const updateEverywhere = (change: (rollouts: RolloutMarker[], at: Date) => RolloutMarker[] | undefined) =>
+    onEachServer<RegistryUpdate>(addresses, each, (client, reply) => {
+      const at = now();
+      updateRegistry(client, at, (rollouts) => change(rollouts, at)).then(
+        (update) => reply(null, update),
+        (error: unknown) => reply(error),
+      );
+    });
+
+  /** `change`, unless the registry lists another release of this rollout (then nothing changes). */
+  const unlessSuperseded =
+    (release: string, change: (rollouts: RolloutMarker[], at: Date) => RolloutMarker[]) =>
+    (rollouts: RolloutMarker[], at: Date) => {
+      const listed = mine(rollouts);
+      return listed && listed.release !== release ? undefined : change(rollouts, at);
+    };
+
+  /** Lists this rollout of `release` in the state `state`, keeping when it started. */
+  const listMine =
+    (release: string, state: (listed: RolloutMarker | undefined) => RolloutMarker['state']) =>
+    (rollouts: RolloutMarker[], at: Date): RolloutMarker[] => {
+      const listed = mine(rollouts);
+      const startedAt =
+        listed?.startedAt ?? (began?.release === release ? began.startedAt : at.toISOString());
+      const expiresAt = new Date(at.getTime() + ttlMs).toISOString();
+      return [...others(rollouts), { ...own, release, startedAt, expiresAt, state: state(listed) }];
+    };
+  /** The rollout this coordinator began, for a refresh that restores it where it went missing. */
+  let began: RolloutMarker | undefined;
+
+  /** Whether the rollout of `release` was listed before; a mismatch error if another release was. */
+  const wasListed = (release: string, outcomes: readonly ServerOutcome<RegistryUpdate>[]) => {
+    const before = outcomes.flatMap((outcome) => (outcome.ok ? [mine(outcome.value.before)] : []));
+    const other = before.find((listed) => listed && listed.release !== release);
+    if (other) {
+      throw new ReletanError({
+        code: 'ROLLOUT_RELEASE_MISMATCH',
+        message: `refusing to complete the rollout of ${release} on stage ${options.stage}: a rollout of ${other.release} began since (${other.startedAt})`,
+        hint: 'complete the rollout that is in progress instead; nothing was flushed',
+      });
+    }
+    return before.some((listed) => listed !== undefined);
+  };
+
+  const cleared = (outcomes: readonly ServerOutcome<RegistryUpdate>[]) =>
+    outcomes.map((outcome) =>
       outcome.ok
         ? { server: outcome.server, cleared: true }
         : { server: outcome.server, cleared: false, error: outcome.error },
     );
 
-  const coordinator: RolloutCoordinator = {
-    markerKey,
-    async status() {
-      const outcomes = await onEachServer<Buffer | null>(addresses, each, (client, reply) =>
-        client.get(markerKey, (error, value) => reply(error, value)),
-      );
-      const servers = outcomes.map((outcome): RolloutServerState => {
-        if (!outcome.ok)
-          return { server: outcome.server, reachable: false, marker: null, error: outcome.error };
-        return { server: outcome.server, reachable: true, marker: readMarker(outcome.value, options) };
-      });
-      const markers = servers.flatMap((state) => (state.marker ? [state.marker] : []));
-      markers.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-      return {
-        inProgress: markers.length > 0,
-        marker: markers[0] ?? null,
-        reachable: servers.filter((state) => state.reachable).length,
-        servers,
-      };
-    },
+  return {
+    status: () =>
+      readRolloutStatus(options.servers, {
+        timeoutMs,
+        now,
+        ...(options.memjs ? { memjs: options.memjs } : {}),
+      }),
+
     async begin({ release }) {
       if (!release)
         throw usageError('ROLLOUT_RELEASE_MISSING', 'a rollout needs the release id it rolls out');
-      const before = await coordinator.status();
+      const startedAt = now();
       const marker: RolloutMarker = {
-        app: options.app,
-        stage: options.stage,
+        ...own,
         release,
-        startedAt: now().toISOString(),
+        startedAt: startedAt.toISOString(),
+        expiresAt: new Date(startedAt.getTime() + ttlMs).toISOString(),
+        state: 'rolling',
       };
-      const payload = encodeEntry(marker);
-      const outcomes = await onEachServer<boolean>(addresses, each, (client, reply) =>
-        client.set(markerKey, payload, { expires: ttl }, (error, stored) => reply(error, stored === true)),
-      );
+      const outcomes = await updateEverywhere((rollouts) => [...others(rollouts), marker]);
       const servers = outcomes.map((outcome) =>
         outcome.ok
           ? { server: outcome.server, written: true }
@@ -212,14 +341,48 @@ export function createRolloutCoordinator(options: RolloutCoordinatorOptions): Ro
       if (!servers.some((server) => server.written)) {
         throw new ReletanError({
           code: 'ROLLOUT_MARKER_UNWRITTEN',
-          message: `could not mark the rollout of ${release} on any memcached server of stage ${options.stage}`,
+          message: `could not list the rollout of ${release} on any memcached server of stage ${options.stage}`,
           details: servers.map((server) => `${server.server}: ${server.error ?? 'not stored'}`),
-          hint: 'check the servers with "reletan cache stats STAGE"; until a marker is written, nothing stops a manual flush',
+          hint: 'check the servers with "reletan cache stats STAGE"; until a rollout is listed, nothing stops a manual flush',
         });
       }
-      const replaced = before.marker && before.marker.release !== release ? before.marker : null;
+      began = marker;
+      // What the registry listed for this stage before, read in the same round trip as the write.
+      const previous = outcomes.flatMap((outcome) => (outcome.ok ? (mine(outcome.value.before) ?? []) : []));
+      previous.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+      const replaced = previous.find((listed) => listed.release !== release) ?? null;
       return { marker, replaced, servers };
     },
+
+    async refresh({ release }) {
+      if (!release)
+        throw usageError('ROLLOUT_RELEASE_MISSING', 'a rollout needs the release id it rolls out');
+      const outcomes = await updateEverywhere(
+        unlessSuperseded(
+          release,
+          listMine(release, (listed) => listed?.state ?? 'rolling'),
+        ),
+      );
+      const servers = outcomes.map((outcome) => {
+        if (!outcome.ok) return { server: outcome.server, refreshed: false, error: outcome.error };
+        const listed = mine(outcome.value.before);
+        if (listed && listed.release !== release) {
+          const error = `lists a rollout of ${listed.release} (started ${listed.startedAt}) instead`;
+          return { server: outcome.server, refreshed: false, error };
+        }
+        return { server: outcome.server, refreshed: true, restored: listed === undefined };
+      });
+      if (!servers.some((server) => server.refreshed)) {
+        throw new ReletanError({
+          code: 'ROLLOUT_MARKER_UNWRITTEN',
+          message: `could not refresh the rollout of ${release} on any memcached server of stage ${options.stage}`,
+          details: servers.map((server) => `${server.server}: ${server.error ?? 'not stored'}`),
+          hint: 'check the servers with "reletan cache stats STAGE"; until a rollout is listed, nothing stops a manual flush',
+        });
+      }
+      return { servers };
+    },
+
     async complete({ release, instances }) {
       const unconfirmed = unconfirmedInstances(release, instances);
       if (unconfirmed.length > 0) {
@@ -230,25 +393,40 @@ export function createRolloutCoordinator(options: RolloutCoordinatorOptions): Ro
           hint: 'complete the rollout once every instance of the stage reports the new release; nothing was flushed',
         });
       }
-      const status = await coordinator.status();
-      if (
-        status.marker &&
-        status.marker.release !== release &&
-        status.marker.release !== UNREADABLE_MARKER_RELEASE
-      ) {
+      if (options.strategy !== 'flush-after-rollout') {
+        const outcomes = await updateEverywhere(unlessSuperseded(release, others));
+        return { flushed: false, markerFound: wasListed(release, outcomes), servers: cleared(outcomes) };
+      }
+
+      // Every instance runs the release: this rollout no longer forbids flushes, and waits for its own.
+      const outcomes = await updateEverywhere(
+        unlessSuperseded(
+          release,
+          listMine(release, () => 'flush-pending'),
+        ),
+      );
+      const markerFound = wasListed(release, outcomes);
+      const status = summarize(
+        outcomes.map((outcome) =>
+          outcome.ok
+            ? { server: outcome.server, reachable: true, rollouts: outcome.value.after }
+            : { server: outcome.server, reachable: false, rollouts: [], error: outcome.error },
+        ),
+      );
+      const decision = decideFlush(status, { own });
+      if (!decision.allowed) {
         throw new ReletanError({
-          code: 'ROLLOUT_RELEASE_MISMATCH',
-          message: `refusing to complete the rollout of ${release}: a rollout of ${status.marker.release} began since (${status.marker.startedAt})`,
-          hint: 'complete the rollout that is in progress instead; nothing was flushed',
+          code: decision.code,
+          message: `not flushing after the rollout of ${release} on stage ${options.stage}: ${decision.message}`,
+          details: status.servers
+            .filter((server) => !server.reachable)
+            .map((server) => `${server.server}: ${server.error ?? 'did not answer'}`),
+          hint: 'call complete again later: this rollout is now listed as awaiting its flush, which blocks no one',
         });
       }
-      const markerFound = status.marker !== null;
-      if (options.strategy !== 'flush-after-rollout') {
-        return { flushed: false, markerFound, servers: await removeMarker() };
-      }
-      // Flushing also removes the marker, server by server: a server that could not be flushed keeps
-      // its marker, so manual flushes stay refused there and a rerun of complete() finishes the job.
-      const servers = await flushServers(options.servers, each);
+      // The flush also removes this rollout from each server it empties, and writes back the others:
+      // a server that could not be flushed keeps it, and a rerun of complete() finishes the job.
+      const servers = await flushKeepingRollouts(addresses, { ...each, now, done: own });
       const failed = servers.filter((server) => !server.flushed);
       if (failed.length > 0) {
         throw new ReletanError({
@@ -260,21 +438,7 @@ export function createRolloutCoordinator(options: RolloutCoordinatorOptions): Ro
       }
       return { flushed: true, markerFound, servers };
     },
-    abort: removeMarker,
-  };
-  return coordinator;
-}
 
-/** A marker as stored; anything unreadable at the marker key still counts as a rollout in progress. */
-function readMarker(
-  raw: Buffer | null,
-  options: Pick<RolloutCoordinatorOptions, 'app' | 'stage'>,
-): RolloutMarker | null {
-  const entry = decodeEntry(raw);
-  if (!entry.hit && entry.reason === 'absent') return null;
-  const value = entry.hit ? (entry.value as Partial<RolloutMarker> | null) : null;
-  if (value && typeof value.release === 'string' && typeof value.startedAt === 'string') {
-    return { app: options.app, stage: options.stage, release: value.release, startedAt: value.startedAt };
-  }
-  return { app: options.app, stage: options.stage, release: UNREADABLE_MARKER_RELEASE, startedAt: '' };
+    abort: async () => cleared(await updateEverywhere(others)),
+  };
 }

@@ -1,11 +1,10 @@
 import {
   collectCacheStats,
-  createRolloutCoordinator,
   decideFlush,
   flushServers,
+  readRolloutStatus,
   requireStageCache,
   resolveCachePrefix,
-  resolveCacheSettings,
   type ServerStats,
 } from '@reletan/cache-coordinator';
 import { type AppContext, createGitRunner, ReletanError, usageError } from '@reletan/core';
@@ -111,34 +110,23 @@ function statsTable(stats: readonly ServerStats[]): string {
 }
 
 /**
- * `reletan cache flush STAGE`: empties every key on the stage's servers, refused while a rollout of the
- * stage is in progress (old instances would refill the cache in the old format) unless `--force`.
+ * `reletan cache flush STAGE`: empties every key on the stage's servers, refused while a rollout of any
+ * app or stage is in progress on them (old instances would refill the cache in the old format) unless
+ * `--force`. The rollouts listed on the servers survive the flush.
  */
 export async function flushCache(
   context: AppContext,
   stage: string,
   options: TimeoutOption & { force?: boolean; dryRun?: boolean },
 ): Promise<number> {
-  const { config, root } = await context.loadConfig({ required: true });
-  const settings = await resolveCacheSettings({
-    config,
-    stage,
-    git: createGitRunner({ cwd: root, env: context.env }),
-  });
+  const { config } = await context.loadConfig({ required: true });
+  const { servers } = requireStageCache(config, stage);
   const timeoutMs = parseTimeout(options.timeout);
-  const servers = settings.servers;
   context.logger.warn(
     `flush empties every key on ${servers.join(', ')}: every app and every prefix stored there, not only stage ${stage}'s`,
   );
-  const rollout = createRolloutCoordinator({
-    servers,
-    app: settings.app,
-    stage,
-    strategy: settings.strategy,
-    timeoutMs,
-  });
-  context.logger.progress(`checking for a rollout of stage ${stage} in progress`);
-  const status = await rollout.status();
+  context.logger.progress(`checking for rollouts in progress on ${servers.length} memcached server(s)`);
+  const status = await readRolloutStatus(servers, { timeoutMs });
   const decision = decideFlush(status, { force: options.force ?? false });
   if (!decision.allowed) {
     throw new ReletanError({
@@ -155,7 +143,13 @@ export async function flushCache(
 
   if (options.dryRun) {
     context.logger.result(
-      { dryRun: true, stage, servers, rolloutInProgress: status.inProgress, marker: status.marker },
+      {
+        dryRun: true,
+        stage,
+        servers,
+        rolloutInProgress: status.inProgress,
+        rollouts: status.rollouts,
+      },
       [
         `would flush ${servers.length} memcached server(s) of stage ${stage}:`,
         ...servers.map((s) => `  ${s}`),
@@ -176,6 +170,9 @@ export async function flushCache(
       ),
       hint: 'a server that did not answer may or may not have been flushed; run the flush again once it answers',
     });
+  }
+  for (const result of results) {
+    if (result.error) context.logger.warn(`${result.server}: ${result.error}`);
   }
   context.logger.result(
     { dryRun: false, stage, flushed: results },
