@@ -51,6 +51,9 @@ export function appBuild(options: { packageDir: URL; library?: boolean }): Optio
       target: 'node20',
       sourcemap: true,
       splitting: false,
+      // Compiling the bin is part of every start: minified, it compiles ~0.6 ms faster (2 x 60 interleaved
+      // runs of `--help`); the source map still maps its stack traces.
+      minify: true,
       noExternal: ['commander', '@reletan/core/cli-kit'],
       // The command modules are the ESM build above, loaded with import() at run time.
       esbuildPlugins: [lazyCommands],
