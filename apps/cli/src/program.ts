@@ -6,6 +6,13 @@ import * as commander from 'commander';
  * The `reletan` command tree. Definitions only: every action imports its module when it runs, so
  * `--help` and `--version` load no command code and no SDK.
  */
+/** `reletan env` builds an app's `.env` for a release: the release decides the cache prefix. */
+const releaseOption = () =>
+  new commander.Option(
+    '--release <id>',
+    'the release the env is for: sets the cache prefix (default: the tag at HEAD, else the commit)',
+  );
+
 export function createProgram(): Command {
   const program = createRootCommand(commander, {
     name: 'reletan',
@@ -45,10 +52,7 @@ export function createProgram(): Command {
         .default('dotenv'),
     )
     .option('--strict', 'keys the example file does not list are errors')
-    .option(
-      '--release <id>',
-      'the release the env is for: sets the cache prefix (default: the tag at HEAD, else the commit)',
-    )
+    .addOption(releaseOption())
     .option('--dry-run', 'check and print what would be written, write nothing')
     .action(
       lazyAction(async (context, args, options) =>
@@ -70,10 +74,7 @@ export function createProgram(): Command {
         .default('dotenv'),
     )
     .option('--strict', 'keys the example file does not list are errors')
-    .option(
-      '--release <id>',
-      'the release the env is for: sets the cache prefix (default: the tag at HEAD, else the commit)',
-    )
+    .addOption(releaseOption())
     .action(
       lazyAction(async (context, args, options) =>
         (await import('./commands/env.js')).checkEnvCommand(context, String(args[0]), options),
@@ -86,10 +87,7 @@ export function createProgram(): Command {
     )
     .argument('<stageA>', 'the first stage')
     .argument('<stageB>', 'the second stage')
-    .option(
-      '--release <id>',
-      'the release the env is for: sets the cache prefix (default: the tag at HEAD, else the commit)',
-    )
+    .addOption(releaseOption())
     .action(
       lazyAction(async (context, args, options) =>
         (await import('./commands/env.js')).diffEnvCommand(
@@ -105,10 +103,7 @@ export function createProgram(): Command {
     .description('which layer set a key in a stage, and what it overrode (never the value)')
     .argument('<stage>', 'the stage')
     .argument('<key>', 'the key, e.g. DB_PASSWORD')
-    .option(
-      '--release <id>',
-      'the release the env is for: sets the cache prefix (default: the tag at HEAD, else the commit)',
-    )
+    .addOption(releaseOption())
     .action(
       lazyAction(async (context, args, options) =>
         (await import('./commands/env.js')).explainEnvCommand(

@@ -1,0 +1,39 @@
+import type { AppContext } from '@reletan/core';
+import { describeResult } from './describe-result.js';
+import { automergeWithConfig, type RunAutoMergeOptions } from './run-auto-merge.js';
+
+export interface AutomergeCommandOptions {
+  /** A PR URL or number (`reletan automerge <pr>`, `reletan-ci automerge --pr`). Without it, the CI build's own PR. */
+  pr?: string;
+  /** `--expected-sha`: merge only while the PR's head is this commit. */
+  expectedSha?: string;
+  /** @default false */
+  dryRun?: boolean;
+}
+
+/** What tests swap: the GitHub client's waits and the wait between re-reads. */
+export type AutomergeSeams = Pick<RunAutoMergeOptions, 'client' | 'sleep'>;
+
+/**
+ * The `automerge` command of both bins: the PR, the config's `automerge` policy, one outcome line (or
+ * `--json`). Exit 0 for merged and for every "not ready / not allowed" outcome; failures throw.
+ */
+export async function automergeCommand(
+  context: AppContext,
+  options: AutomergeCommandOptions,
+  seams: AutomergeSeams = {},
+): Promise<number> {
+  const { config } = await context.loadConfig();
+  const result = await automergeWithConfig({
+    config,
+    ...(options.pr === undefined ? {} : { input: options.pr }),
+    ...(options.expectedSha === undefined ? {} : { expectedSha: options.expectedSha }),
+    env: context.env,
+    cwd: context.cwd,
+    logger: context.logger,
+    dryRun: options.dryRun ?? false,
+    ...seams,
+  });
+  context.logger.result(result, describeResult(result));
+  return 0;
+}
