@@ -7,13 +7,14 @@ import {
   mergeResultBody,
   pullRequestBody,
   reviewBody,
+  runAutomergeInProcess,
   startFakeGitHub,
 } from '@reletan/auto-merge/testing';
-import { type GlobalOptions, type OutputStream, runAction } from '@reletan/core';
+import type { GlobalOptions } from '@reletan/core';
 import { makeTempDir, runNodeScript, type TempDir } from '@reletan/core/testing';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AutomergeOptions, automerge } from './commands/automerge.js';
+import type { AutomergeOptions } from './commands/automerge.js';
 
 const bin = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 const API = 'https://api.github.com';
@@ -45,33 +46,9 @@ const circleci = {
   GITHUB_TOKEN: TOKEN,
 };
 
-/**
- * Runs `reletan-ci automerge` in this process, through the apps' own runtime (so exit codes are mapped
- * exactly as the bin maps them), with nock answering for GitHub and the client's waits shrunk.
- */
-async function reletanCi(
-  options: AutomergeOptions,
-  env: NodeJS.ProcessEnv,
-  globals: GlobalOptions = { json: true },
-) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stream = (into: string[]): OutputStream => ({ write: (chunk: string) => into.push(chunk) });
-  const sleeps: number[] = [];
-  const exitCode = await runAction(
-    globals,
-    (context) =>
-      automerge(context, options, {
-        client: { retry: { retryAfterBaseValue: 1 }, throttle: { enabled: false } },
-        sleep: async (ms) => {
-          sleeps.push(ms);
-        },
-      }),
-    { stdout: stream(out), stderr: stream(err), env, cwd: dir.path },
-  );
-  const stdout = out.join('');
-  return { exitCode, stdout, stderr: err.join(''), sleeps, json: () => JSON.parse(stdout) };
-}
+/** `reletan-ci automerge` in this process, with nock as GitHub (see runAutomergeInProcess). */
+const reletanCi = (options: AutomergeOptions, env: NodeJS.ProcessEnv, globals?: GlobalOptions) =>
+  runAutomergeInProcess(options, { env, cwd: dir.path, ...(globals ? { globals } : {}) });
 
 function pullRequest31(pr: Parameters<typeof pullRequestBody>[0] = {}, reviews?: unknown[]) {
   return nock(API)

@@ -7,14 +7,15 @@ import {
   mergeResultBody,
   pullRequestBody,
   reviewBody,
+  runAutomergeInProcess,
   startFakeGitHub,
 } from '@reletan/auto-merge/testing';
-import { type GlobalOptions, type OutputStream, runAction } from '@reletan/core';
+import type { GlobalOptions } from '@reletan/core';
 import { createTestRepo, makeTempDir, runNodeScript, type TempDir } from '@reletan/core/testing';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runRecordingModules } from '../test/loaded-modules.js';
-import { type AutomergeOptions, automerge } from './commands/automerge.js';
+import type { AutomergeOptions } from './commands/automerge.js';
 
 const bin = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 const API = 'https://api.github.com';
@@ -35,27 +36,13 @@ afterEach(async () => {
   await dir.cleanup();
 });
 
-/** `reletan automerge` in this process, through the apps' runtime, with nock as GitHub. */
-async function reletan(
+/** `reletan automerge` in this process, with nock as GitHub (see runAutomergeInProcess). */
+const reletan = (
   options: AutomergeOptions,
-  globals: GlobalOptions = { json: true },
+  globals?: GlobalOptions,
   cwd = dir.path,
   env: NodeJS.ProcessEnv = { GITHUB_TOKEN: TOKEN, PATH: process.env.PATH },
-) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stream = (into: string[]): OutputStream => ({ write: (chunk: string) => into.push(chunk) });
-  const exitCode = await runAction(
-    globals,
-    (context) =>
-      automerge(context, options, {
-        client: { retry: { retryAfterBaseValue: 1 }, throttle: { enabled: false } },
-        sleep: async () => {},
-      }),
-    { stdout: stream(out), stderr: stream(err), env, cwd },
-  );
-  return { exitCode, stdout: out.join(''), stderr: err.join('') };
-}
+) => runAutomergeInProcess(options, { env, cwd, ...(globals ? { globals } : {}) });
 
 function pullRequest42(pr: Parameters<typeof pullRequestBody>[0] = {}) {
   return nock(API)
