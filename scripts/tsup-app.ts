@@ -54,7 +54,7 @@ export function appBuild(options: { packageDir: URL; library?: boolean }): Optio
       // Compiling the bin is part of every start: minified, it compiles ~0.6 ms faster (2 x 60 interleaved
       // runs of `--help`); the source map still maps its stack traces.
       minify: true,
-      noExternal: ['commander', '@reletan/core/cli-kit'],
+      noExternal: ['commander', '@reletan/cli-kit/bin'],
       // The command modules are the ESM build above, loaded with import() at run time.
       esbuildPlugins: [lazyCommands],
       onSuccess: async () => deferChildProcess(new URL('dist/bin.cjs', options.packageDir)),

@@ -11,7 +11,7 @@ export default defineConfig([
     // Shipped here too, so a JSON config's "$schema" can point at node_modules/reletan/.
     onSuccess: async () => {
       copyFileSync(
-        createRequire(import.meta.url).resolve('@reletan/core/reletan.config.schema.json'),
+        createRequire(import.meta.url).resolve('@reletan/config/reletan.config.schema.json'),
         'reletan.config.schema.json',
       );
     },

@@ -10,7 +10,7 @@ import {
   runAutomergeInProcess,
   startFakeGitHub,
 } from '@reletan/auto-merge/testing';
-import type { GlobalOptions } from '@reletan/core';
+import type { GlobalOptions } from '@reletan/cli-kit';
 import { makeTempDir, runNodeScript, type TempDir } from '@reletan/core/testing';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { createRootCommand, lazyAction } from '@reletan/core/cli-kit';
+import { createRootCommand, lazyAction } from '@reletan/cli-kit/bin';
 import type { Command } from 'commander';
 import * as commander from 'commander';
 

@@ -7,7 +7,7 @@ import { runRecordingModules } from '../test/loaded-modules.js';
 
 const bin = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 const exampleConfig = fileURLToPath(
-  new URL('../../../packages/core/test/fixtures/example.reletan.config.json', import.meta.url),
+  new URL('../../../packages/config/test/fixtures/example.reletan.config.json', import.meta.url),
 );
 const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -63,7 +63,7 @@ describe('version and help', () => {
       expect(exitCode).toBe(0);
       expect(
         loaded.filter((url) =>
-          /\/(zod|jiti|@aws-sdk|@elastic|@octokit|memjs)\/|\/core\/dist\/index\.js|\/commands?\//.test(url),
+          /\/(zod|jiti|@aws-sdk|@elastic|@octokit|memjs)\/|\/(core|config|github|cli-kit)\/dist\/index\.js|\/commands?\//.test(url),
         ),
       ).toEqual([]);
     },

@@ -1,1 +1,1 @@
-export { defineConfig, type ReletanConfig, type ReletanConfigInput } from '@reletan/core';
+export { defineConfig, type ReletanConfig, type ReletanConfigInput } from '@reletan/config';

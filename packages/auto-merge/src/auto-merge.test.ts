@@ -1,12 +1,6 @@
-import {
-  createGitHubClient,
-  createLogger,
-  formatError,
-  type GitHubClientOptions,
-  type Octokit,
-  type OutputStream,
-  reportError,
-} from '@reletan/core';
+import { reportError } from '@reletan/cli-kit';
+import { createLogger, formatError, type OutputStream } from '@reletan/core';
+import { createGitHubClient, type GitHubClientOptions, type Octokit } from '@reletan/github';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { autoMerge, type KeepBranches } from './auto-merge.js';

@@ -1,7 +1,7 @@
-import { type Logger, type Octokit, ReletanError, usageError } from '@reletan/core';
+import { type Logger, ReletanError, usageError } from '@reletan/core';
+import { asGitHubFailure, gitHubMessage, isRequestError, type Octokit, statusOf } from '@reletan/github';
 import { decideMerge, isFromFork } from './decide-merge.js';
 import { explainBlocked, explainUnstable } from './explain-block.js';
-import { asGitHubFailure, gitHubMessage, isRequestError, statusOf } from './github-errors.js';
 import { readCheckFacts } from './read-check-facts.js';
 import type {
   AutoMergeResult,

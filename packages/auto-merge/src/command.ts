@@ -1,4 +1,4 @@
-import type { AppContext } from '@reletan/core';
+import type { AppContext } from '@reletan/cli-kit';
 import { describeResult } from './describe-result.js';
 import { automergeWithConfig, type RunAutoMergeOptions } from './run-auto-merge.js';
 

@@ -1,4 +1,4 @@
-import { type AutomergeConfig, type ReletanConfigInput, validateConfig } from '@reletan/core';
+import { type AutomergeConfig, type ReletanConfigInput, validateConfig } from '@reletan/config';
 import type { MergePolicy } from './types.js';
 
 /**

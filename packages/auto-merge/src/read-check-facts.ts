@@ -1,6 +1,7 @@
-import type { Logger, Octokit } from '@reletan/core';
+import type { Logger } from '@reletan/core';
+import type { Octokit } from '@reletan/github';
+import { gitHubMessage } from '@reletan/github';
 import { ruleRequirement } from './explain-block.js';
-import { gitHubMessage } from './github-errors.js';
 import type { CheckFacts } from './types.js';
 
 export interface CheckFactsTarget {

@@ -1,14 +1,11 @@
+import type { ReletanConfig } from '@reletan/config';
+import { type CiContext, type CiProvider, detectCiContext, type Logger } from '@reletan/core';
 import {
-  type CiContext,
-  type CiProvider,
   createGitHubClient,
-  detectCiContext,
   type GitHubClientOptions,
-  type Logger,
-  type ReletanConfig,
   requireGitHubApiUrlForHost,
   resolveGitHubToken,
-} from '@reletan/core';
+} from '@reletan/github';
 import { autoMerge, type KeepBranches } from './auto-merge.js';
 import { findPullRequest } from './find-pull-request.js';
 import type { PullRequestTarget } from './pull-request-input.js';

@@ -3,7 +3,9 @@
  * that intercept HTTP (nock, a local server) rather than mock Octokit. Used by reletan's own tests and demo,
  * and by services testing their use of `@reletan/auto-merge`.
  */
-import { type GlobalOptions, type OutputStream, runAction } from '@reletan/core';
+
+import { type GlobalOptions, runAction } from '@reletan/cli-kit';
+import type { OutputStream } from '@reletan/core';
 import { type AutomergeCommandOptions, automergeCommand } from './command.js';
 
 export interface GitHubUserBody {

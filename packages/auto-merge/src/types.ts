@@ -1,4 +1,4 @@
-import type { AutomergeConfig } from '@reletan/core';
+import type { AutomergeConfig } from '@reletan/config';
 
 /** How a pull request is merged, as GitHub's merge endpoint names it. */
 export type MergeMethod = 'merge' | 'squash' | 'rebase';

@@ -1,4 +1,5 @@
-import { createGitRunner, isReletanError, type ReletanConfigInput, validateConfig } from '@reletan/core';
+import { type ReletanConfigInput, validateConfig } from '@reletan/config';
+import { createGitRunner, isReletanError } from '@reletan/core';
 import { createTestRepo, makeTempDir, type TestRepo, testGitEnv } from '@reletan/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {

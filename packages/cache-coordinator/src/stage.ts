@@ -1,13 +1,6 @@
 import path from 'node:path';
-import {
-  type CacheConfig,
-  createGitRunner,
-  type GitRunner,
-  parseRepositoryUrl,
-  type ReletanConfig,
-  resolveStage,
-  usageError,
-} from '@reletan/core';
+import { type CacheConfig, type ReletanConfig, resolveStage } from '@reletan/config';
+import { createGitRunner, type GitRunner, parseRepositoryUrl, usageError } from '@reletan/core';
 import { type CacheStrategy, cachePrefix } from './prefix.js';
 
 /** A stage's `cache` section with every default filled in. */

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import writeFileAtomicLib from 'write-file-atomic';
 
 export interface WriteFileAtomicOptions {
@@ -18,4 +19,10 @@ export async function writeFileAtomic(
     encoding: 'utf8',
     ...(options.mode === undefined ? {} : { mode: options.mode }),
   });
+}
+
+/** A path as the user should see it: relative to the cwd when inside it. */
+export function displayPath(cwd: string, file: string): string {
+  const relative = path.relative(cwd, file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }

@@ -1,12 +1,4 @@
 export {
-  type AppContext,
-  type AppIo,
-  createAppContext,
-  type GlobalOptions,
-  reportError,
-  runAction,
-} from './app.js';
-export {
   type CiContext,
   type CiProvider,
   type CiPullRequest,
@@ -14,32 +6,6 @@ export {
   detectCiContext,
   requirePullRequest,
 } from './ci-context.js';
-export { defineConfig } from './config/define-config.js';
-export { configJsonSchema } from './config/json-schema.js';
-export {
-  CONFIG_FILE_NAMES,
-  displayPath,
-  findConfigFile,
-  type LoadConfigOptions,
-  type LoadedConfig,
-  loadConfig,
-} from './config/load.js';
-export type {
-  AutomergeConfig,
-  CacheConfig,
-  DeployConfig,
-  DeployEnvironmentConfig,
-  GitConfig,
-  ReleaseConfig,
-  ReletanConfig,
-  ReletanConfigInput,
-  SearchConfig,
-  StageConfig,
-  StageEnvConfig,
-} from './config/schema.js';
-export { configSchema } from './config/schema.js';
-export { defaultStageEnv, type ResolvedStage, type ResolvedStageEnv, resolveStage } from './config/stage.js';
-export { type ConfigProblem, formatConfigPath, validateConfig } from './config/validate.js';
 export {
   type ErrorInput,
   type ErrorKind,
@@ -52,7 +18,7 @@ export {
   type ReletanErrorOptions,
   usageError,
 } from './errors.js';
-export { type WriteFileAtomicOptions, writeFileAtomic } from './fs.js';
+export { displayPath, type WriteFileAtomicOptions, writeFileAtomic } from './fs.js';
 export {
   type CreateGitRunnerOptions,
   createGitRunner,
@@ -60,16 +26,6 @@ export {
   type GitRunner,
   type GitRunOptions,
 } from './git.js';
-export {
-  createGitHubClient,
-  type GitHubClientOptions,
-  type GitHubToken,
-  gitHubApiUrlForHost,
-  type Octokit,
-  requireGitHubApiUrlForHost,
-  resolveGitHubApiUrl,
-  resolveGitHubToken,
-} from './github.js';
 export {
   type PullRequestRef,
   parsePullRequestUrl,
@@ -86,3 +42,5 @@ export {
 } from './logger.js';
 export { REDACTED, Redactor } from './redactor.js';
 export { matchRefPattern, refPatternProblem } from './ref-pattern.js';
+export { closestMatch } from './suggest.js';
+export { escapeRegExp } from './text.js';

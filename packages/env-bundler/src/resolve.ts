@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { displayPath, type LoadedConfig, loadConfig, ReletanError, resolveStage } from '@reletan/core';
+import { type LoadedConfig, loadConfig, resolveStage } from '@reletan/config';
+import { displayPath, ReletanError } from '@reletan/core';
 import { parseDotenv } from './dotenv-parse.js';
 import type { ComputedLayer, EnvSource, LayerEntry, LayerKind, LayerSummary, LoadedLayer } from './layers.js';
 import { summarizeLayer } from './layers.js';

@@ -1,4 +1,4 @@
-import { validateConfig } from '@reletan/core';
+import { validateConfig } from '@reletan/config';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type FinishFacts, flowVersion, planFinish, planStart, type StartFacts } from './flow-plan.js';

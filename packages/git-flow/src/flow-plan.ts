@@ -1,4 +1,4 @@
-import type { GitConfig } from '@reletan/core';
+import type { GitConfig } from '@reletan/config';
 import { ReletanError } from '@reletan/core';
 import type { FlowStep } from './operations.js';
 import type { Divergence, RefSnapshot } from './repo-state.js';

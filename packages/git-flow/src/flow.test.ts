@@ -1,12 +1,7 @@
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  createGitRunner,
-  type GitRunner,
-  isReletanError,
-  type ReletanError,
-  validateConfig,
-} from '@reletan/core';
+import { validateConfig } from '@reletan/config';
+import { createGitRunner, type GitRunner, isReletanError, type ReletanError } from '@reletan/core';
 import { type TestRepo, testGitEnv } from '@reletan/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { finishFlow, startFlow } from './flow.js';

@@ -1,5 +1,7 @@
-import type { GitConfig, GitRunner, Logger, ReletanConfig } from '@reletan/core';
-import { ReletanError, resolveGitHubToken, usageError } from '@reletan/core';
+import type { GitConfig, ReletanConfig } from '@reletan/config';
+import type { GitRunner, Logger } from '@reletan/core';
+import { ReletanError, usageError } from '@reletan/core';
+import { resolveGitHubToken } from '@reletan/github';
 import {
   type FinishFacts,
   type FlowKind,

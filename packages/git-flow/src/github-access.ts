@@ -1,12 +1,8 @@
-import type { GitRunner, Logger, Octokit, ReletanConfig, ReletanError, RepositoryRef } from '@reletan/core';
-import {
-  createGitHubClient,
-  isReletanError,
-  parseRepositoryUrl,
-  requireGitHubApiUrlForHost,
-  resolveGitHubToken,
-  usageError,
-} from '@reletan/core';
+import type { ReletanConfig } from '@reletan/config';
+import type { GitRunner, Logger, ReletanError, RepositoryRef } from '@reletan/core';
+import { isReletanError, parseRepositoryUrl, usageError } from '@reletan/core';
+import type { Octokit } from '@reletan/github';
+import { createGitHubClient, requireGitHubApiUrlForHost, resolveGitHubToken } from '@reletan/github';
 
 /** Creates the GitHub client on demand, so nothing about GitHub loads without a token. */
 export type GitHubAccess = () => Promise<Octokit>;

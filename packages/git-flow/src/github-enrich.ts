@@ -1,4 +1,5 @@
-import type { Octokit, RepositoryRef } from '@reletan/core';
+import type { RepositoryRef } from '@reletan/core';
+import type { Octokit } from '@reletan/github';
 
 /** What GitHub says about a pull request. */
 export interface PullRequestDetails {

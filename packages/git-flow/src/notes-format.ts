@@ -1,4 +1,4 @@
-import type { ReleaseConfig } from '@reletan/core';
+import type { ReleaseConfig } from '@reletan/config';
 import { notesTitle, type ReleaseNotes, type ReleaseNotesPullRequest } from './notes.js';
 
 export type NotesGroupConfig = ReleaseConfig['notes']['groups'][number];

@@ -1,5 +1,6 @@
-import { createGitHubClient, validateConfig } from '@reletan/core';
+import { validateConfig } from '@reletan/config';
 import type { TestRepo } from '@reletan/core/testing';
+import { createGitHubClient } from '@reletan/github';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { finishFlow, startFlow } from './flow.js';

@@ -1,4 +1,5 @@
-import type { GitRunner, Logger, ReletanConfig } from '@reletan/core';
+import type { ReletanConfig } from '@reletan/config';
+import type { GitRunner, Logger } from '@reletan/core';
 import { usageError } from '@reletan/core';
 import { flowBranches } from './flow-plan.js';
 import { type GitHubAccess, type GitHubTarget, resolveGitHubTarget } from './github-access.js';

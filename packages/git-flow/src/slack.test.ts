@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { validateConfig } from '@reletan/config';
 import {
   createLogger,
   formatError,
@@ -7,7 +8,6 @@ import {
   isReletanError,
   type OutputStream,
   type ReletanError,
-  validateConfig,
 } from '@reletan/core';
 import type { TestRepo } from '@reletan/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,7 +1,8 @@
 // Helpers for this package's tests: real repositories with a bare origin and a pull-request history.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createGitRunner, type GitRunner, type ReletanConfig, validateConfig } from '@reletan/core';
+import { type ReletanConfig, validateConfig } from '@reletan/config';
+import { createGitRunner, type GitRunner } from '@reletan/core';
 import { createTestRepo, makeTempDir, type TestRepo, testGitEnv } from '@reletan/core/testing';
 
 /**

@@ -1,4 +1,5 @@
-import { type AppContext, detectCiContext } from '@reletan/core';
+import type { AppContext } from '@reletan/cli-kit';
+import { detectCiContext } from '@reletan/core';
 
 /** `reletan-ci context`: the CI context, as JSON with --json, as aligned lines otherwise. */
 export async function printContext(context: AppContext): Promise<number> {

@@ -7,7 +7,8 @@ import {
   resolveCachePrefix,
   type ServerStats,
 } from '@reletan/cache-coordinator';
-import { type AppContext, createGitRunner, ReletanError, usageError } from '@reletan/core';
+import type { AppContext } from '@reletan/cli-kit';
+import { createGitRunner, ReletanError, usageError } from '@reletan/core';
 
 interface TimeoutOption {
   timeout?: string;

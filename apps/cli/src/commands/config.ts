@@ -1,4 +1,6 @@
-import { type AppContext, displayPath, resolveStage } from '@reletan/core';
+import type { AppContext } from '@reletan/cli-kit';
+import { resolveStage } from '@reletan/config';
+import { displayPath } from '@reletan/core';
 
 /** `reletan config check`: a valid config prints a one-line summary; an invalid one throws (exit 2). */
 export async function checkConfig(context: AppContext): Promise<number> {

@@ -1,5 +1,7 @@
 import path from 'node:path';
-import { type AppContext, displayPath, type LoadedConfig, usageError } from '@reletan/core';
+import type { AppContext } from '@reletan/cli-kit';
+import type { LoadedConfig } from '@reletan/config';
+import { displayPath, usageError } from '@reletan/core';
 import {
   assertBuildable,
   type ComputedLayer,

@@ -1,13 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  type AppContext,
-  CONFIG_FILE_NAMES,
-  createGitRunner,
-  parseRepositoryUrl,
-  ReletanError,
-  writeFileAtomic,
-} from '@reletan/core';
+import type { AppContext } from '@reletan/cli-kit';
+import { CONFIG_FILE_NAMES } from '@reletan/config';
+import { createGitRunner, parseRepositoryUrl, ReletanError, writeFileAtomic } from '@reletan/core';
 
 export interface InitOptions {
   format?: 'ts' | 'json';

@@ -1,4 +1,4 @@
-import type { AppContext } from '@reletan/core';
+import type { AppContext } from '@reletan/cli-kit';
 import { createGitRunner, type GitRunner, usageError } from '@reletan/core';
 import {
   type FinishFlowResult,

@@ -1,4 +1,4 @@
-import { usageError } from '../errors.js';
+import { usageError } from '@reletan/core';
 import type { ReletanConfig, StageConfig, StageEnvConfig } from './schema.js';
 
 /** A stage's env layers with every default filled in. */

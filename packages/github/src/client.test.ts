@@ -1,3 +1,4 @@
+import { createLogger, type OutputStream } from '@reletan/core';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -6,8 +7,7 @@ import {
   requireGitHubApiUrlForHost,
   resolveGitHubApiUrl,
   resolveGitHubToken,
-} from './github.js';
-import { createLogger, type OutputStream } from './logger.js';
+} from './client.js';
 
 beforeAll(() => {
   nock.disableNetConnect();

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { isReletanError, type ReletanError } from '@reletan/core';
 import { describe, expect, it } from 'vitest';
-import { isReletanError, type ReletanError } from '../errors.js';
 import { validateConfig } from './validate.js';
 
 /** The example config of the foundation issue: the contract for every section's names. */
 const exampleConfig: unknown = JSON.parse(
-  readFileSync(new URL('../../test/fixtures/example.reletan.config.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../test/fixtures/example.reletan.config.json', import.meta.url), 'utf8'),
 );
 
 function rejection(raw: unknown, jsonText?: string): ReletanError {

@@ -65,7 +65,7 @@ export function lazyAction(handler: CommandHandler): (...params: unknown[]) => P
     const args = params.slice(0, -2);
     // Through the package entry, not './app.js': the bins bundle this module into a CommonJS file, and
     // the runtime (config loader, zod) must stay the one ESM instance their command modules import.
-    const entry = '@reletan/core';
+    const entry = '@reletan/cli-kit';
     const { runAction }: typeof import('./app.js') = await import(entry);
     const globals = command.optsWithGlobals() as GlobalOptions;
     process.exitCode = await runAction(globals, (context) => handler(context, args, options));

@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { displayPath, escapeRegExp, ReletanError, usageError } from '@reletan/core';
 import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
-import { ReletanError, usageError } from '../errors.js';
-import { escapeRegExp } from '../text.js';
 import type { ReletanConfig } from './schema.js';
 import { lineAndColumn, validateConfig } from './validate.js';
 
@@ -160,7 +159,7 @@ async function importConfigModule(file: string, shown: string): Promise<unknown>
     moduleCache: false,
     fsCache: false,
     interopDefault: false,
-    alias: { reletan: self, '@reletan/core': self },
+    alias: { reletan: self, '@reletan/config': self, '@reletan/core': self },
   });
   let exported: unknown;
   try {
@@ -190,13 +189,7 @@ async function importConfigModule(file: string, shown: string): Promise<unknown>
 }
 
 function defineConfigModule(): string {
-  // Built: dist/define-config.js beside this chunk. From source (tests): src/config/define-config.ts.
+  // Built: dist/define-config.js beside this chunk. From source (tests): src/define-config.ts.
   const built = fileURLToPath(new URL('./define-config.js', import.meta.url));
   return existsSync(built) ? built : fileURLToPath(new URL('./define-config.ts', import.meta.url));
-}
-
-/** A path as the user should see it: relative to the cwd when inside it. */
-export function displayPath(cwd: string, file: string): string {
-  const relative = path.relative(cwd, file);
-  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }

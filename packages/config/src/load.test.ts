@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isReletanError, type ReletanError } from '@reletan/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isReletanError, type ReletanError } from '../errors.js';
 import { configJsonSchema } from './json-schema.js';
 import { loadConfig } from './load.js';
 
@@ -166,7 +166,7 @@ export default defineConfig({ stages: { dev: { branch: 'develop' } } });
 describe('the shipped JSON Schema', () => {
   it('is the one generated from the zod schema (rebuild the package if this fails)', async () => {
     const shipped = JSON.parse(
-      await readFile(new URL('../../reletan.config.schema.json', import.meta.url), 'utf8'),
+      await readFile(new URL('../reletan.config.schema.json', import.meta.url), 'utf8'),
     );
     expect(shipped).toEqual(configJsonSchema());
   });

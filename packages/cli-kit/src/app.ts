@@ -1,8 +1,16 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type LoadedConfig, loadConfig } from './config/load.js';
-import { ExitCode, errorToJson, exitCodeFor, formatError, usageError } from './errors.js';
-import { createLogger, type Logger, type OutputStream } from './logger.js';
+import { type LoadedConfig, loadConfig } from '@reletan/config';
+import {
+  createLogger,
+  ExitCode,
+  errorToJson,
+  exitCodeFor,
+  formatError,
+  type Logger,
+  type OutputStream,
+  usageError,
+} from '@reletan/core';
 
 /** The flags every command of both apps accepts. */
 export interface GlobalOptions {

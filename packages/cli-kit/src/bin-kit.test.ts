@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { exitCodeForCommander } from './cli-kit.js';
+import { exitCodeForCommander } from './bin-kit.js';
 
-const cliKit = new URL('../dist/cli-kit.js', import.meta.url).href;
+const cliKit = new URL('../dist/bin.js', import.meta.url).href;
 
 describe("commander's outcomes as exit codes", () => {
   it.each([

@@ -1,6 +1,5 @@
 import type { Octokit } from '@octokit/rest';
-import { usageError } from './errors.js';
-import type { Logger } from './logger.js';
+import { type Logger, usageError } from '@reletan/core';
 
 export type { Octokit } from '@octokit/rest';
 

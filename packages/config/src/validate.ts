@@ -1,6 +1,6 @@
+import { type ErrorInput, ReletanError } from '@reletan/core';
 import { findNodeAtLocation, type Node, parseTree } from 'jsonc-parser';
 import type { z } from 'zod';
-import { type ErrorInput, ReletanError } from '../errors.js';
 import { configSchema, type ReletanConfig } from './schema.js';
 
 export interface ValidateConfigOptions {

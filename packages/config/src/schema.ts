@@ -1,6 +1,5 @@
+import { closestMatch, refPatternProblem } from '@reletan/core';
 import { z } from 'zod';
-import { refPatternProblem } from '../ref-pattern.js';
-import { closestMatch } from '../suggest.js';
 
 /**
  * A strict object whose unknown-key message suggests the closest known key, so a misspelt
