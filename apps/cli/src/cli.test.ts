@@ -63,7 +63,9 @@ describe('version and help', () => {
       expect(exitCode).toBe(0);
       expect(
         loaded.filter((url) =>
-          /\/(zod|jiti|@aws-sdk|@elastic|@octokit|memjs)\/|\/(core|config|github|cli-kit)\/dist\/index\.js|\/commands?\//.test(url),
+          /\/(zod|jiti|@aws-sdk|@elastic|@octokit|memjs)\/|\/(core|config|github|cli-kit)\/dist\/index\.js|\/commands?\//.test(
+            url,
+          ),
         ),
       ).toEqual([]);
     },

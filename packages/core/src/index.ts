@@ -33,6 +33,17 @@ export {
   type RepositoryRef,
 } from './github-url.js';
 export {
+  createFileJournalStore,
+  createMemoryJournalStore,
+  type FileJournalStoreOptions,
+  type JournalEntry,
+  type JournalRecord,
+  type JournalStore,
+  type OpenRunJournalOptions,
+  openRunJournal,
+  type RunJournal,
+} from './journal.js';
+export {
   createLogger,
   type Logger,
   type LoggerOptions,
@@ -40,7 +51,36 @@ export {
   type OutputStream,
   shouldUseColor,
 } from './logger.js';
+export {
+  describePlan,
+  type Plan,
+  type PlanReport,
+  planReportOf,
+  type RunPlanOptions,
+  runPlan,
+  type Step,
+  type StepContext,
+  type StepReport,
+  type StepRuntime,
+} from './plan.js';
+export {
+  type Backoff,
+  type CheckResult,
+  type Clock,
+  delaySequence,
+  systemClock,
+  type WaitResult,
+  type WaitUntilOptions,
+  waitUntil,
+} from './poll.js';
+export { formatDuration, type StepEvent } from './progress.js';
 export { REDACTED, Redactor } from './redactor.js';
 export { matchRefPattern, refPatternProblem } from './ref-pattern.js';
+export {
+  type ReleaseIdentity,
+  type ResolveReleaseIdentityOptions,
+  resolveReleaseIdentity,
+  SHORT_SHA_LENGTH,
+} from './release-identity.js';
 export { closestMatch } from './suggest.js';
 export { escapeRegExp } from './text.js';

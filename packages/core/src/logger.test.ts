@@ -132,3 +132,79 @@ describe('JSON results with short secrets', () => {
     });
   });
 });
+
+describe('step events', () => {
+  const events = [
+    { type: 'started', stepId: 'a', description: 'git merge --no-ff release/1.2.0', at: 0 },
+    {
+      type: 'progress',
+      stepId: 'a',
+      description: 'git merge --no-ff release/1.2.0',
+      message: 'half way',
+      at: 500,
+    },
+    { type: 'finished', stepId: 'a', description: 'git merge --no-ff release/1.2.0', durationMs: 1_200 },
+    { type: 'started', stepId: 'b', description: 'git push origin', at: 1_200 },
+    { type: 'failed', stepId: 'b', description: 'git push origin', durationMs: 300, error: new Error('x') },
+  ] as const;
+
+  it('are plain timestamped lines in CI, with durations', () => {
+    const stderr = buffer(true);
+    const logger = createLogger({
+      stderr,
+      stdout: buffer(),
+      env: { CI: 'true' },
+      now: () => new Date('2026-01-02T03:04:05Z'),
+    });
+    for (const event of events) logger.step(event);
+    expect(stderr.text().split('\n')).toEqual([
+      '2026-01-02T03:04:05.000Z git merge --no-ff release/1.2.0',
+      '2026-01-02T03:04:05.000Z git merge --no-ff release/1.2.0: half way',
+      '2026-01-02T03:04:05.000Z ✓ git merge --no-ff release/1.2.0 (1.2s)',
+      '2026-01-02T03:04:05.000Z git push origin',
+      '2026-01-02T03:04:05.000Z ✗ git push origin failed after 300ms',
+      '',
+    ]);
+  });
+
+  it('are plain lines at a terminal under NO_COLOR too', () => {
+    const stderr = buffer(true);
+    const logger = createLogger({ stderr, stdout: buffer(), env: { NO_COLOR: '1' } });
+    logger.step(events[0]);
+    expect(stderr.text()).toMatch(/^\S+Z git merge --no-ff release\/1\.2\.0\n$/);
+  });
+
+  it('print nothing under --quiet', () => {
+    const { logger, stderr } = setup({ level: 'error' });
+    for (const event of events) logger.step(event);
+    expect(stderr.text()).toBe('');
+  });
+
+  it('are a live task list at a terminal: running steps redrawn with elapsed time, finished ones kept', () => {
+    const stderr = buffer(true);
+    let clock = 0;
+    const logger = createLogger({
+      stderr,
+      stdout: buffer(),
+      env: {},
+      color: false,
+      now: () => new Date(clock),
+    });
+    logger.step(events[0]);
+    clock = 500;
+    logger.step(events[1]);
+    logger.step(events[2]);
+    const screen = stderr.text();
+    expect(screen).toContain('… git merge --no-ff release/1.2.0 0ms');
+    expect(screen).toContain('… git merge --no-ff release/1.2.0 500ms · half way');
+    expect(screen.endsWith('✓ git merge --no-ff release/1.2.0 1.2s\n')).toBe(true);
+  });
+
+  it('redact secrets in step descriptions and messages', () => {
+    const stderr = buffer(false);
+    const logger = createLogger({ stderr, stdout: buffer(), env: {} });
+    logger.secret('hunter2hunter2');
+    logger.step({ type: 'started', stepId: 'x', description: 'POST to https://hooks/hunter2hunter2', at: 0 });
+    expect(stderr.text()).not.toContain('hunter2hunter2');
+  });
+});

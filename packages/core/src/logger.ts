@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { plainStepLine, type StepEvent, TaskList } from './progress.js';
 import { Redactor } from './redactor.js';
 
 export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
@@ -52,6 +53,11 @@ export interface Logger {
    * otherwise (CI), with a repeat of the previous message suppressed.
    */
   progress(message: string): void;
+  /**
+   * Renders a plan's step events: a live task list at a TTY (finished steps with their durations, running
+   * ones with their elapsed time), plain timestamped lines in CI and under `NO_COLOR`; nothing under `--quiet`.
+   */
+  step(event: StepEvent): void;
   /** Registers a secret: it is replaced by `***` in everything this logger prints. */
   secret(value: string): void;
   redact(text: string): string;
@@ -87,17 +93,39 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
   const enabled = (wanted: LogLevel) => LEVELS[level] >= LEVELS[wanted];
 
+  // The live task list (a TTY only), and the timer that keeps its elapsed times moving.
+  const tasks =
+    interactive && !env.NO_COLOR
+      ? new TaskList({
+          write: (text) => stderr.write(redactor.redact(text)),
+          now: () => now().getTime(),
+          style: {
+            done: colors.green,
+            failed: colors.red,
+            running: colors.cyan,
+            dim: colors.dim,
+          },
+        })
+      : undefined;
+  let ticker: ReturnType<typeof setInterval> | undefined;
+
   const clearProgress = () => {
+    tasks?.clear();
     if (progressShown) {
       stderr.write('\r\x1b[2K');
       progressShown = false;
     }
+  };
+  /** Puts the task list back under output written while it was cleared. */
+  const restoreTasks = () => {
+    if (tasks?.active) tasks.redraw();
   };
 
   const diagnostic = (wanted: LogLevel, text: string) => {
     if (!enabled(wanted)) return;
     clearProgress();
     stderr.write(`${redactor.redact(text)}\n`);
+    restoreTasks();
   };
 
   return {
@@ -124,9 +152,29 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       clearProgress();
       stdout.write(`${redactor.redact(text)}\n`);
     },
+    step(event) {
+      if (!enabled('info')) return;
+      if (tasks) {
+        if (progressShown) {
+          stderr.write('\r\x1b[2K');
+          progressShown = false;
+        }
+        tasks.handle(event);
+        if (tasks.active && ticker === undefined) {
+          ticker = setInterval(() => tasks.redraw(), 1_000);
+          ticker.unref();
+        } else if (!tasks.active && ticker !== undefined) {
+          clearInterval(ticker);
+          ticker = undefined;
+        }
+        return;
+      }
+      stderr.write(`${now().toISOString()} ${redactor.redact(plainStepLine(event))}\n`);
+    },
     progress(message) {
       if (!enabled('info')) return;
       const text = redactor.redact(message);
+      if (tasks?.active) return;
       if (interactive) {
         stderr.write(`\r\x1b[2K${colors.cyan('…')} ${text}`);
         progressShown = true;

@@ -7,6 +7,7 @@ import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createGitRunner, type GitRunner } from './git.js';
+import { type Clock, interruptedError } from './poll.js';
 
 export interface TempDir {
   path: string;
@@ -109,4 +110,32 @@ export function runNodeScript(
     child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** A {@link Clock} whose sleeps return at once and move time forward, recording every wait. */
+export interface FakeClock extends Clock {
+  /** Every `sleep` asked for, in order. */
+  readonly sleeps: number[];
+  /** Moves time forward without a sleep (e.g. the time a simulated request takes). */
+  advance(ms: number): void;
+}
+
+/** A fake clock starting at `start` (ms since the epoch): hours of polling run in milliseconds. */
+export function createFakeClock(start = Date.UTC(2026, 0, 1)): FakeClock {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    advance: (ms) => {
+      now += ms;
+    },
+    sleep: async (ms, signal) => {
+      if (signal?.aborted) throw interruptedError(signal);
+      sleeps.push(ms);
+      now += ms;
+      // Lets other tasks run, as a real timer would.
+      await Promise.resolve();
+    },
+  };
 }
