@@ -7,6 +7,7 @@ import {
   isReletanError,
   ReletanError,
   usageError,
+  withAppHints,
 } from './errors.js';
 
 describe('exit codes', () => {
@@ -68,5 +69,38 @@ describe('formatting', () => {
       error: { code: 'PR_URL_INVALID', kind: 'usage', message: 'not a PR', input: { url: 'x' } },
     });
     expect(errorToJson(new Error('boom')).error.code).toBe('INTERNAL');
+  });
+});
+
+describe("an app's hints", () => {
+  const library = new ReletanError({
+    code: 'CACHE_FLUSH_REFUSED',
+    message: 'a rollout is in progress',
+    input: { path: 'stages.dev.cache' },
+    hint: 'wait for the rollout to finish, or force the flush',
+  });
+
+  it('replace the hint of an error of that code, keeping the rest', () => {
+    const rehinted = withAppHints(library, {
+      CACHE_FLUSH_REFUSED: 'wait for the rollout to finish, or pass --force',
+    });
+    expect(rehinted).toMatchObject({
+      code: 'CACHE_FLUSH_REFUSED',
+      message: 'a rollout is in progress',
+      input: { path: 'stages.dev.cache' },
+      hint: 'wait for the rollout to finish, or pass --force',
+    });
+  });
+
+  it('may be computed from the error, and keep it as it is', () => {
+    expect(
+      withAppHints(library, { CACHE_FLUSH_REFUSED: (error) => `${error.input?.path}: pass --force` }),
+    ).toMatchObject({
+      hint: 'stages.dev.cache: pass --force',
+    });
+    expect(withAppHints(library, { CACHE_FLUSH_REFUSED: () => undefined })).toBe(library);
+    expect(withAppHints(library, { OTHER: 'x' })).toBe(library);
+    const plain = new Error('bug');
+    expect(withAppHints(plain, { CACHE_FLUSH_REFUSED: 'x' })).toBe(plain);
   });
 });

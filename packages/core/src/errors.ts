@@ -74,6 +74,33 @@ export function isReletanError(error: unknown): error is ReletanError {
   );
 }
 
+/** An app's hint for errors of one code: a text, or a function of the error (undefined keeps the library's). */
+export type AppHint = string | ((error: ReletanError) => string | undefined);
+
+/**
+ * The error with the hint the app gives for its code, else the error as it is. Libraries advise in words
+ * ("pass a release id"); only the app knows the command that ran and its flags ("pass --release ID"), so a
+ * library called from a pipeline or a service never advises a command that was not run.
+ */
+export function withAppHints(error: unknown, hints: Readonly<Partial<Record<string, AppHint>>>): unknown {
+  if (!isReletanError(error)) return error;
+  const hint = hints[error.code];
+  if (hint === undefined) return error;
+  const text = typeof hint === 'string' ? hint : hint(error);
+  if (text === undefined || text === error.hint) return error;
+  const rehinted = new ReletanError({
+    code: error.code,
+    message: error.message,
+    kind: error.kind,
+    ...(error.input ? { input: error.input } : {}),
+    hint: text,
+    details: error.details,
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+  });
+  if (error.stack) rehinted.stack = error.stack;
+  return rehinted;
+}
+
 /** Shorthand for the common "the user gave us something wrong" error. */
 export function usageError(
   code: string,

@@ -7,6 +7,7 @@ export {
   requirePullRequest,
 } from './ci-context.js';
 export {
+  type AppHint,
   type ErrorInput,
   type ErrorKind,
   ExitCode,
@@ -17,6 +18,7 @@ export {
   ReletanError,
   type ReletanErrorOptions,
   usageError,
+  withAppHints,
 } from './errors.js';
 export { displayPath, type WriteFileAtomicOptions, writeFileAtomic } from './fs.js';
 export {
