@@ -7,6 +7,7 @@ import {
   errorToJson,
   exitCodeFor,
   formatError,
+  type HintActionRenderer,
   type Logger,
   type OutputStream,
   usageError,
@@ -85,10 +86,16 @@ export function createAppContext(globals: GlobalOptions, io: AppIo = {}): AppCon
  * input, 130 interrupted. Errors are printed once, redacted, without a stack unless `--verbose`.
  * An action may return an exit code of its own (e.g. `env check` finding problems returns 1).
  */
+export interface RunActionOptions {
+  /** Spells the actions of error hints as this app's command lines and flags. @default words */
+  renderAction?: HintActionRenderer;
+}
+
 export async function runAction(
   globals: GlobalOptions,
   action: (context: AppContext) => Promise<number | undefined> | number | undefined,
   io: AppIo = {},
+  options: RunActionOptions = {},
 ): Promise<number> {
   let context: AppContext | undefined;
   try {
@@ -98,15 +105,21 @@ export async function runAction(
   } catch (error) {
     const logger =
       context?.logger ?? createLogger({ json: globals.json ?? false, env: io.env ?? process.env, ...io });
-    reportError(error, logger, globals.verbose ?? false);
+    reportError(error, logger, globals.verbose ?? false, options.renderAction);
     return exitCodeFor(error);
   }
 }
 
 /** Prints an error: the human text on stderr, and in JSON mode also `{ "error": ... }` on stdout. */
-export function reportError(error: unknown, logger: Logger, verbose: boolean): void {
-  logger.error(formatError(error, { verbose }));
-  if (logger.json) logger.result(errorToJson(error));
+export function reportError(
+  error: unknown,
+  logger: Logger,
+  verbose: boolean,
+  renderAction?: HintActionRenderer,
+): void {
+  const rendering = renderAction ? { renderAction } : {};
+  logger.error(formatError(error, { verbose, ...rendering }));
+  if (logger.json) logger.result(errorToJson(error, rendering));
 }
 
 async function assertDirectory(directory: string): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import type { Command, Option } from 'commander';
 import type { AppContext, GlobalOptions } from './app.js';
+import { createHintRenderer, type Invocation } from './hint-renderer.js';
 
 /** The flags every command accepts, as commander option specs. */
 export const GLOBAL_OPTIONS: readonly { flags: string; description: string }[] = [
@@ -42,9 +43,24 @@ export function createRootCommand(
   return program;
 }
 
-/** The parts of a commander `Command` this module uses (so core does not depend on commander). */
+/** The parts of a commander `Command` this module uses (so this package does not depend on commander). */
 interface CommandLike {
   optsWithGlobals(): Record<string, unknown>;
+  name(): string;
+  parent: CommandLike | null;
+  readonly commands: readonly CommandLike[];
+  readonly options: readonly { long?: string | undefined; attributeName(): string }[];
+}
+
+/** The bin, its commands and the flags of the command that ran: what a hint may name. */
+function invocationOf(command: CommandLike): Invocation {
+  const flags: Record<string, string> = {};
+  let root = command;
+  for (let at: CommandLike | null = command; at; at = at.parent) {
+    for (const option of at.options) if (option.long) flags[option.attributeName()] ??= option.long;
+    root = at;
+  }
+  return { bin: root.name(), commands: root.commands.map((child) => child.name()), flags };
 }
 
 /** What a command handler gets: the app context, the positional arguments and the command's own options. */
@@ -68,7 +84,14 @@ export function lazyAction(handler: CommandHandler): (...params: unknown[]) => P
     const entry = '@reletan/cli-kit';
     const { runAction }: typeof import('./app.js') = await import(entry);
     const globals = command.optsWithGlobals() as GlobalOptions;
-    process.exitCode = await runAction(globals, (context) => handler(context, args, options));
+    process.exitCode = await runAction(
+      globals,
+      (context) => handler(context, args, options),
+      {},
+      {
+        renderAction: createHintRenderer(invocationOf(command)),
+      },
+    );
   };
 }
 

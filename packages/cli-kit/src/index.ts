@@ -3,6 +3,8 @@ export {
   type AppIo,
   createAppContext,
   type GlobalOptions,
+  type RunActionOptions,
   reportError,
   runAction,
 } from './app.js';
+export { createHintRenderer, type Invocation } from './hint-renderer.js';

@@ -4,8 +4,10 @@ import {
   errorToJson,
   exitCodeFor,
   formatError,
+  type HintAction,
   isReletanError,
   ReletanError,
+  renderHint,
   usageError,
   withAppHints,
 } from './errors.js';
@@ -102,5 +104,48 @@ describe("an app's hints", () => {
     expect(withAppHints(library, { OTHER: 'x' })).toBe(library);
     const plain = new Error('bug');
     expect(withAppHints(plain, { CACHE_FLUSH_REFUSED: 'x' })).toBe(plain);
+  });
+});
+
+describe('hints that refer to operations and options', () => {
+  const error = new ReletanError({
+    code: 'MERGE_CONFLICT',
+    message: 'git merge stopped on conflicts',
+    hint: 'resolve them, then {rerun} again, or {noPush}',
+    actions: {
+      rerun: { type: 'run', command: ['release', 'finish', '1.2.0'], words: 'finish release 1.2.0' },
+      noPush: { type: 'option', name: 'push', use: 'omit', words: 'do not push' },
+    },
+  });
+  const cli = (action: HintAction) =>
+    action.type === 'run' ? `run "reletan ${action.command.join(' ')}"` : `leave out --${action.name}`;
+
+  it('read as words for a library caller', () => {
+    expect(error.hint).toBe('resolve them, then finish release 1.2.0 again, or do not push');
+    expect(formatError(error)).toContain(
+      'hint: resolve them, then finish release 1.2.0 again, or do not push',
+    );
+  });
+
+  it("are spelled in the app's syntax when the app renders them, in text and in JSON", () => {
+    const expected = 'resolve them, then run "reletan release finish 1.2.0" again, or leave out --push';
+    expect(renderHint(error, cli)).toBe(expected);
+    expect(formatError(error, { renderAction: cli })).toContain(`hint: ${expected}`);
+    expect(errorToJson(error, { renderAction: cli }).error.hint).toBe(expected);
+  });
+
+  it('keep the words where the app declines to spell one', () => {
+    expect(renderHint(error, (action) => (action.type === 'run' ? cli(action) : undefined))).toBe(
+      'resolve them, then run "reletan release finish 1.2.0" again, or do not push',
+    );
+  });
+
+  it('leave braces that name no action alone', () => {
+    const json = new ReletanError({
+      code: 'X',
+      message: 'x',
+      hint: 'add {stage} or "cache": { "servers": [] }',
+    });
+    expect(json.hint).toBe('add {stage} or "cache": { "servers": [] }');
   });
 });

@@ -24,6 +24,37 @@ export interface ErrorInput {
   command?: string;
 }
 
+/**
+ * Something a hint tells the user to do that an app spells in its own syntax: run an operation (the CLI
+ * prints its command line), or pass an option to the operation that failed (the CLI prints its flag).
+ * Libraries name operations and options, never command lines or flags, so a library called from a
+ * pipeline or a service never advises a command that was not run.
+ */
+export type HintAction =
+  | {
+      type: 'run';
+      /** The operation and its arguments, e.g. `['release', 'finish', '1.2.0']`. */
+      command: readonly string[];
+      /** Its options by their library names: `{ fetchRemote: true }`. */
+      options?: Readonly<Record<string, true | string>>;
+      /** How a library caller reads it: "finish release 1.2.0". */
+      words: string;
+    }
+  | {
+      type: 'option';
+      /** The option's library name, e.g. `force` or `release`. */
+      name: string;
+      /** A placeholder for its value, e.g. `ID`. */
+      value?: string;
+      /** Passing it, or (`'omit'`) leaving it out. @default 'pass' */
+      use?: 'pass' | 'omit';
+      /** How a library caller reads it: "force the flush". */
+      words: string;
+    };
+
+/** Spells a {@link HintAction} in an app's syntax; undefined keeps the words (e.g. an option the command lacks). */
+export type HintActionRenderer = (action: HintAction) => string | undefined;
+
 export interface ReletanErrorOptions {
   /** Stable, machine-readable code, e.g. `CONFIG_INVALID`. */
   code: string;
@@ -31,8 +62,14 @@ export interface ReletanErrorOptions {
   /** @default 'failure' */
   kind?: ErrorKind;
   input?: ErrorInput;
-  /** The next step the user should take. */
+  /**
+   * The next step the user should take, in words. It may refer to `{name}`s of `actions`: a library
+   * writes "then {rerun} again", a caller reads "then finish release 1.2.0 again", and the CLI that ran
+   * it "then run "reletan release finish 1.2.0" again".
+   */
   hint?: string;
+  /** The operations and options the hint refers to (see {@link HintAction}). */
+  actions?: Readonly<Record<string, HintAction>>;
   /** Further lines, e.g. every problem found in a config file. */
   details?: readonly string[];
   cause?: unknown;
@@ -47,7 +84,11 @@ export class ReletanError extends Error {
   readonly code: string;
   readonly kind: ErrorKind;
   readonly input: ErrorInput | undefined;
+  /** The hint in words (actions spelled as words); apps render it with {@link renderHint}. */
   readonly hint: string | undefined;
+  /** The hint as written, with its `{name}` placeholders. */
+  readonly hintTemplate: string | undefined;
+  readonly actions: Readonly<Record<string, HintAction>>;
   readonly details: readonly string[];
 
   constructor(options: ReletanErrorOptions) {
@@ -55,7 +96,10 @@ export class ReletanError extends Error {
     this.code = options.code;
     this.kind = options.kind ?? 'failure';
     this.input = options.input;
-    this.hint = options.hint;
+    this.hintTemplate = options.hint;
+    this.actions = options.actions ?? {};
+    this.hint =
+      options.hint === undefined ? undefined : fillHint(options.hint, this.actions, () => undefined);
     this.details = options.details ?? [];
   }
 }
@@ -72,6 +116,25 @@ export function isReletanError(error: unknown): error is ReletanError {
       typeof (error as Partial<ReletanError>).code === 'string' &&
       typeof (error as Partial<ReletanError>).kind === 'string')
   );
+}
+
+/** The hint of an error with its actions spelled by `render` (an app's syntax), words where it declines. */
+export function renderHint(error: ReletanError, render?: HintActionRenderer): string | undefined {
+  // An error made by another copy of this package (a service may bundle its own) may lack the template.
+  if (error.hintTemplate === undefined) return error.hint;
+  return fillHint(error.hintTemplate, error.actions, render ?? (() => undefined));
+}
+
+function fillHint(
+  template: string,
+  actions: Readonly<Record<string, HintAction>>,
+  render: HintActionRenderer,
+): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const action = actions[name];
+    if (!action) return whole;
+    return render(action) ?? action.words;
+  });
 }
 
 /** An app's hint for errors of one code: a text, or a function of the error (undefined keeps the library's). */
@@ -94,6 +157,7 @@ export function withAppHints(error: unknown, hints: Readonly<Partial<Record<stri
     kind: error.kind,
     ...(error.input ? { input: error.input } : {}),
     hint: text,
+    actions: error.actions,
     details: error.details,
     ...(error.cause === undefined ? {} : { cause: error.cause }),
   });
@@ -145,6 +209,8 @@ export function formatLocation(input: ErrorInput | undefined): string | undefine
 export interface FormatErrorOptions {
   /** Include causes and stack traces. @default false */
   verbose?: boolean;
+  /** Spells the hint's actions in the app's syntax. @default words */
+  renderAction?: HintActionRenderer;
 }
 
 /** The human rendering of an error: one headline, its details, the hint; stacks only when verbose. */
@@ -155,7 +221,8 @@ export function formatError(error: unknown, options: FormatErrorOptions = {}): s
     const prefix = location && !error.message.startsWith(location) ? `${location}: ` : '';
     lines.push(`${prefix}${error.message}`);
     for (const detail of error.details) lines.push(`  - ${detail}`);
-    if (error.hint) lines.push(`hint: ${error.hint}`);
+    const hint = renderHint(error, options.renderAction);
+    if (hint) lines.push(`hint: ${hint}`);
     if (options.verbose) {
       lines.push(`code: ${error.code}`);
       if (error.stack) lines.push(stackFrames(error.stack));
@@ -175,7 +242,10 @@ export function formatError(error: unknown, options: FormatErrorOptions = {}): s
 }
 
 /** The `--json` rendering of an error. */
-export function errorToJson(error: unknown): {
+export function errorToJson(
+  error: unknown,
+  options: Pick<FormatErrorOptions, 'renderAction'> = {},
+): {
   error: {
     code: string;
     kind: ErrorKind;
@@ -192,7 +262,7 @@ export function errorToJson(error: unknown): {
         kind: error.kind,
         message: error.message,
         ...(error.input ? { input: error.input } : {}),
-        ...(error.hint ? { hint: error.hint } : {}),
+        ...(error.hint ? { hint: renderHint(error, options.renderAction) } : {}),
         ...(error.details.length ? { details: [...error.details] } : {}),
       },
     };

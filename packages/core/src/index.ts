@@ -14,9 +14,12 @@ export {
   errorToJson,
   exitCodeFor,
   formatError,
+  type HintAction,
+  type HintActionRenderer,
   isReletanError,
   ReletanError,
   type ReletanErrorOptions,
+  renderHint,
   usageError,
   withAppHints,
 } from './errors.js';

@@ -1,6 +1,7 @@
 import type { GitConfig } from '@reletan/config';
-import { ReletanError } from '@reletan/core';
-import type { FlowStep } from './operations.js';
+import { type HintAction, type Plan, ReletanError } from '@reletan/core';
+import { SLACK_POSTED } from './finish-journal.js';
+import { type FlowServices, type FlowStep, FlowSteps, finishAgain } from './operations.js';
 import type { Divergence, RefSnapshot } from './repo-state.js';
 import {
   latestRelease,
@@ -30,12 +31,13 @@ export interface WorktreeFacts {
 }
 
 /** Refuses to touch a repository with a stopped merge or uncommitted changes to tracked files. */
-function checkWorktree(facts: WorktreeFacts, rerun: string): void {
+function checkWorktree(facts: WorktreeFacts, rerun: HintAction): void {
   if (facts.mergeInProgress) {
     throw new ReletanError({
       code: 'MERGE_IN_PROGRESS',
       message: 'a merge is in progress in this repository',
-      hint: `resolve the conflicts, "git add" the files and "git commit" (or "git merge --abort"), then run "${rerun}" again`,
+      hint: 'resolve the conflicts, "git add" the files and "git commit" (or "git merge --abort"), then {rerun} again',
+      actions: { rerun },
     });
   }
   if (facts.dirty.length > 0) {
@@ -47,7 +49,8 @@ function checkWorktree(facts: WorktreeFacts, rerun: string): void {
         facts.dirty.length > shown.length
           ? [...shown, `… and ${facts.dirty.length - shown.length} more`]
           : shown,
-      hint: `commit or stash them ("git stash"), then run "${rerun}" again`,
+      hint: 'commit or stash them ("git stash"), then {rerun} again',
+      actions: { rerun },
     });
   }
 }
@@ -105,7 +108,8 @@ export function flowVersion(
     throw new ReletanError({
       code: 'BRANCH_NOT_VERSION',
       message: `branch ${branch} is not named ${prefix}<semver version>`,
-      hint: `rename it (e.g. "git branch -m ${branch} ${prefix}1.2.0") and run "reletan ${kind} finish" again`,
+      hint: `rename it (e.g. "git branch -m ${branch} ${prefix}1.2.0"), then {finish} again`,
+      actions: { finish: { type: 'run', command: [kind, 'finish'], words: `finish the ${kind}` } },
     });
   }
   return { version, tag: `${git.tagPrefix}${version}` };
@@ -126,7 +130,7 @@ export interface StartFacts extends WorktreeFacts {
   remoteConfigured: boolean;
 }
 
-export interface StartPlan {
+export interface StartPlan extends Plan<FlowServices> {
   version: string;
   branch: string;
   base: string;
@@ -144,8 +148,7 @@ export interface StartPlan {
 export function planStart(facts: StartFacts): StartPlan {
   const { kind, git, refs } = facts;
   const base = flowBase(kind, git);
-  const command = `reletan ${kind} start`;
-  checkWorktree(facts, command);
+  checkWorktree(facts, { type: 'run', command: [kind, 'start'], words: `start the ${kind}` });
   if (!refs.heads.has(base)) {
     throw new ReletanError({
       code: 'BASE_BRANCH_MISSING',
@@ -175,7 +178,8 @@ export function planStart(facts: StartFacts): StartPlan {
     throw new ReletanError({
       code: 'BRANCH_EXISTS',
       message: `branch ${refs.heads.has(branch) ? branch : `${git.remote}/${branch}`} already exists`,
-      hint: `finish it ("reletan ${kind} finish ${version}"), or pick another version`,
+      hint: '{finish} first, or pick another version',
+      actions: { finish: finishAgain(kind, version) },
     });
   }
   // After the tag and branch checks, which name the exact clash, and before anything else.
@@ -187,13 +191,15 @@ export function planStart(facts: StartFacts): StartPlan {
     throw new ReletanError({
       code: kind === 'release' ? 'RELEASE_IN_PROGRESS' : 'HOTFIX_IN_PROGRESS',
       message: `a ${kind} is already in progress: ${local ? first : `${git.remote}/${first}`}`,
-      hint: `finish it first ("reletan ${kind} finish ${first.slice(flowPrefix(kind, git).length)}")`,
+      hint: '{finish} first',
+      actions: { finish: finishAgain(kind, first.slice(flowPrefix(kind, git).length)) },
     });
   }
   if (facts.push && !facts.remoteConfigured) throw noRemote(git.remote);
-  const steps: FlowStep[] = [{ type: 'git', args: ['checkout', '-b', branch, base] }];
-  if (facts.push) steps.push({ type: 'git', args: ['push', '--set-upstream', git.remote, branch] });
-  return { version, branch, base, tag, previous: facts.lastReachable, steps };
+  const plan = new FlowSteps();
+  plan.git(['checkout', '-b', branch, base]);
+  if (facts.push) plan.git(['push', '--set-upstream', git.remote, branch]);
+  return { version, branch, base, tag, previous: facts.lastReachable, steps: plan.steps, done: [] };
 }
 
 export interface FinishFacts extends WorktreeFacts {
@@ -229,11 +235,11 @@ export interface FinishFacts extends WorktreeFacts {
   githubRelease?: { repository: string } | undefined;
   /** The variable holding the Slack webhook URL, when it is set: the notes are posted. */
   slackVariable?: string | undefined;
-  /** An earlier run of this finish posted the notes to Slack (recorded under `slackRecordKey(tag)`). */
+  /** An earlier run of this finish posted the notes to Slack (as its journal records, see finish-journal.ts). */
   slackPosted: boolean;
 }
 
-export interface FinishPlan {
+export interface FinishPlan extends Plan<FlowServices> {
   version: string;
   tag: string;
   /** Steps an earlier, interrupted finish already did, which are not done again. */
@@ -255,7 +261,7 @@ export interface FinishPlan {
 export function planFinish(facts: FinishFacts): FinishPlan {
   const { kind, git, refs, branch, version, tag } = facts;
   const prefix = flowPrefix(kind, git);
-  checkWorktree(facts, `reletan ${kind} finish ${version}`);
+  checkWorktree(facts, finishAgain(kind, version));
   for (const name of [branch, git.mainBranch, git.developBranch]) {
     if (!refs.heads.has(name)) {
       throw new ReletanError({
@@ -303,25 +309,25 @@ export function planFinish(facts: FinishFacts): FinishPlan {
   }
   if (facts.push && !facts.remoteConfigured) throw noRemote(git.remote);
 
-  const steps: FlowStep[] = [];
+  const plan = new FlowSteps();
   const done: string[] = [];
   let head = facts.currentBranch;
   const checkout = (name: string) => {
-    if (head !== name) steps.push({ type: 'git', args: ['checkout', name] });
+    if (head !== name) plan.git(['checkout', name]);
     head = name;
   };
 
   if (facts.mergedIntoMain) done.push(`${branch} is already merged into ${git.mainBranch}`);
   else {
     checkout(git.mainBranch);
-    steps.push({ type: 'git', args: ['merge', '--no-ff', '--no-edit', branch] });
+    plan.git(['merge', '--no-ff', '--no-edit', branch]);
   }
   if (facts.tagState === 'this-branch') done.push(`tag ${tag} already exists`);
-  else steps.push({ type: 'git', args: ['tag', '-a', '-m', facts.message, tag, git.mainBranch] });
+  else plan.git(['tag', '-a', '-m', facts.message, tag, git.mainBranch]);
   if (facts.tagMergedIntoDevelop) done.push(`${tag} is already merged into ${git.developBranch}`);
   else {
     checkout(git.developBranch);
-    steps.push({ type: 'git', args: ['merge', '--no-ff', '--no-edit', tag] });
+    plan.git(['merge', '--no-ff', '--no-edit', tag]);
   }
 
   // The remote's branch is deleted only if it still is what was checked: a commit pushed there since is
@@ -335,47 +341,47 @@ export function planFinish(facts: FinishFacts): FinishPlan {
           refspec: [`:refs/heads/${branch}`],
         };
   if (facts.push) {
-    steps.push({
-      type: 'git',
-      args: [
-        'push',
-        '--atomic',
-        ...deletion.lease,
-        git.remote,
-        `refs/heads/${git.mainBranch}`,
-        `refs/heads/${git.developBranch}`,
-        `refs/tags/${tag}`,
-        ...deletion.refspec,
-      ],
-    });
+    plan.git([
+      'push',
+      '--atomic',
+      ...deletion.lease,
+      git.remote,
+      `refs/heads/${git.mainBranch}`,
+      `refs/heads/${git.developBranch}`,
+      `refs/tags/${tag}`,
+      ...deletion.refspec,
+    ]);
   } else if (remoteTip !== undefined) {
-    steps.push({ type: 'git', args: ['push', ...deletion.lease, git.remote, ...deletion.refspec] });
+    plan.git(['push', ...deletion.lease, git.remote, ...deletion.refspec]);
   }
-  if (facts.githubRelease)
-    steps.push({ type: 'github-release', repository: facts.githubRelease.repository, tag });
+  if (facts.githubRelease) plan.githubRelease(facts.githubRelease.repository, tag);
   if (facts.slackPosted) done.push('the release notes are already posted to Slack');
   else if (facts.slackVariable) {
-    steps.push({ type: 'slack', variable: facts.slackVariable });
-    // Recorded in the repository, so a rerun after a later step failed does not post the notes twice.
-    steps.push({ type: 'git', args: ['config', slackRecordKey(tag), 'true'] });
+    plan.slack(facts.slackVariable);
+    // Recorded in the finish's journal, the repository's git config (see slack-journal.ts), so a rerun
+    // after a later step failed does not post the notes twice.
+    plan.record(tag, SLACK_POSTED);
   }
   if (!facts.keep) {
     if (head === branch) checkout(git.developBranch);
-    steps.push({ type: 'git', args: ['branch', '-d', branch] });
+    plan.git(['branch', '-d', branch]);
   }
   checkout(git.developBranch);
-  return { version, tag, done, steps, pushes: facts.push, deletesRemoteBranch: remoteTip !== undefined };
-}
-
-/** The git config key recording that a finish posted the notes of `tag` to Slack. */
-export function slackRecordKey(tag: string): string {
-  return `reletan.${tag}.slackPosted`;
+  return {
+    version,
+    tag,
+    done,
+    steps: plan.steps,
+    pushes: facts.push,
+    deletesRemoteBranch: remoteTip !== undefined,
+  };
 }
 
 function noRemote(remote: string): ReletanError {
   return new ReletanError({
     code: 'REMOTE_MISSING',
     message: `there is no remote "${remote}" to push to`,
-    hint: `add it ("git remote add ${remote} URL"), set git.remote in the reletan config, or leave out --push`,
+    hint: `add it ("git remote add ${remote} URL"), set git.remote in the reletan config, or {noPush}`,
+    actions: { noPush: { type: 'option', name: 'push', use: 'omit', words: 'do not push' } },
   });
 }

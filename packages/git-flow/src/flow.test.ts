@@ -166,7 +166,9 @@ describe('refusals: exit 1, a clear reason, nothing changed', () => {
     const before = await state(repo);
     const error = await refusal(startFlow({ ...base(repo), kind: 'release', version: '1.1.0' }));
     expect(error).toMatchObject({ code: 'RELEASE_IN_PROGRESS', kind: 'failure' });
-    expect(error.hint).toContain('reletan release finish 1.0.0');
+    // The next command as an action the app spells (no CLI syntax in the library's own words).
+    expect(error.hint).toBe('finish release 1.0.0 first');
+    expect(error.actions.finish).toMatchObject({ type: 'run', command: ['release', 'finish', '1.0.0'] });
     expect(await state(repo)).toEqual(before);
 
     await repo.git.run(['branch', '-q', '-D', 'release/1.0.0']);
@@ -460,7 +462,8 @@ describe('resuming a finish that stopped half-way', () => {
     const error = await refusal(finishFlow({ ...base(repo), kind: 'release', version: '1.0.0' }));
     expect(error).toMatchObject({ code: 'MERGE_CONFLICT', kind: 'failure', details: ['VERSION'] });
     expect(error.message).toBe('git merge --no-ff --no-edit v1.0.0 stopped on conflicts in 1 file: VERSION');
-    expect(error.hint).toContain('"reletan release finish 1.0.0"');
+    expect(error.hint).toContain('then finish release 1.0.0 again');
+    expect(error.actions.rerun).toMatchObject({ type: 'run', command: ['release', 'finish', '1.0.0'] });
     const main = await repo.git.output(['rev-parse', 'main']);
     const tagObject = await repo.git.output(['rev-parse', 'v1.0.0']);
 
@@ -499,7 +502,8 @@ describe('resuming a finish that stopped half-way', () => {
     expect(error.message).toBe(
       'git merge --no-ff --no-edit release/1.0.0 stopped on conflicts in 1 file: VERSION',
     );
-    expect(error.hint).toContain('"reletan release finish 1.0.0"');
+    expect(error.hint).toContain('then finish release 1.0.0 again');
+    expect(error.actions.rerun).toMatchObject({ type: 'run', command: ['release', 'finish', '1.0.0'] });
     expect(await repo.git.output(['tag', '--list', 'v1.0.0'])).toBe('');
 
     await writeFile(path.join(repo.dir, 'VERSION'), '1.0.0\n');

@@ -1,7 +1,20 @@
-import type { GitConfig, ReletanConfig } from '@reletan/config';
-import type { GitRunner, Logger } from '@reletan/core';
-import { ReletanError, usageError } from '@reletan/core';
+import type { ReletanConfig } from '@reletan/config';
+import {
+  type GitRunner,
+  type HintAction,
+  type Logger,
+  type Plan,
+  type PlanReport,
+  planReportOf,
+  ReletanError,
+  type RunJournal,
+  runPlan,
+  type StepReport,
+  usageError,
+} from '@reletan/core';
 import { resolveGitHubToken } from '@reletan/github';
+import { createSlackNotifier } from '@reletan/slack';
+import { openFinishJournal, SLACK_POSTED } from './finish-journal.js';
 import {
   type FinishFacts,
   type FlowKind,
@@ -11,17 +24,15 @@ import {
   flowVersion,
   planFinish,
   planStart,
-  slackRecordKey,
 } from './flow-plan.js';
 import { type GitHubAccess, resolveGitHubTarget } from './github-access.js';
 import { createGitHubRelease, type GitHubReleaseResult } from './github-release.js';
 import { buildReleaseNotes, lastReleaseReachableFrom, notesTitle, type ReleaseNotes } from './notes.js';
 import { formatMarkdown, formatSlack } from './notes-format.js';
-import { describeStep, type FlowStep } from './operations.js';
+import { type FlowServices, finishAgain, gitCommandLine } from './operations.js';
 import {
   changedFiles,
   compareCommits,
-  conflictedFiles,
   currentBranch,
   type Divergence,
   hasRemote,
@@ -31,7 +42,6 @@ import {
   readRefs,
   secondParent,
 } from './repo-state.js';
-import { postToSlack } from './slack.js';
 import type { VersionBump } from './versions.js';
 
 /** The parts of the reletan config the flows read. */
@@ -79,6 +89,8 @@ export interface StartFlowResult {
   dryRun: boolean;
   /** The operations run (or, with `dryRun`, that would run), as command lines. */
   operations: string[];
+  /** The plan's steps: run, or planned in a dry run, with their durations. */
+  steps: StepReport[];
   /** The branch was pushed (with `push`, not in a dry run). */
   pushed: boolean;
   /** The pull requests merged since the last release. */
@@ -113,7 +125,13 @@ export async function startFlow(options: StartFlowOptions): Promise<StartFlowRes
     fetched,
     remoteConfigured,
   });
-  await runSteps(options, plan.steps, operations, { kind, command: 'start', version: plan.version });
+  const report = await runFlowPlan(options, plan, operations, {
+    git,
+    flow: { kind, command: 'start', version: plan.version, git: config.git },
+    publishGitHubRelease: async () => {},
+    postToSlack: async () => {},
+    journal: undefined,
+  });
   const notes = await buildReleaseNotes({
     git,
     config,
@@ -138,6 +156,7 @@ export async function startFlow(options: StartFlowOptions): Promise<StartFlowRes
     tag: plan.tag,
     dryRun: options.dryRun === true,
     operations,
+    steps: report.steps,
     pushed: options.push === true && options.dryRun !== true,
     notes: { ...notes, to: plan.branch },
   };
@@ -157,6 +176,8 @@ export interface FinishFlowOptions extends FlowOptions {
   githubRelease?: boolean | undefined;
   /** Slack webhook calls. @default the global fetch */
   fetch?: typeof fetch | undefined;
+  /** Where the finish records what git cannot show (the Slack post). @default the repository's git config */
+  journal?: RunJournal | undefined;
 }
 
 export interface FinishFlowResult {
@@ -168,6 +189,8 @@ export interface FinishFlowResult {
   /** Steps a previous, interrupted finish had done, which were not done again. */
   alreadyDone: string[];
   operations: string[];
+  /** The plan's steps: run, or planned in a dry run, with their durations. */
+  steps: StepReport[];
   /** main, develop and the tag were pushed (with `push`, not in a dry run). */
   pushed: boolean;
   /** The flow branch was deleted on the remote (it had been pushed; not with `keep`, not in a dry run). */
@@ -187,14 +210,15 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
   const { mainBranch, developBranch, remote } = config.git;
   const env = options.env ?? process.env;
   if (options.githubRelease && !options.push) {
-    throw usageError('GITHUB_RELEASE_NEEDS_PUSH', '--github-release needs --push', {
-      hint: 'GitHub can only publish a tag it has: add --push',
+    throw usageError('GITHUB_RELEASE_NEEDS_PUSH', 'the GitHub release needs the finish to push the tag', {
+      hint: 'GitHub can only publish a tag it has: {push}',
+      actions: { push: { type: 'option', name: 'push', words: 'push as well' } },
     });
   }
   if (options.githubRelease && !options.github && !resolveGitHubToken(env)) {
     throw usageError(
       'GITHUB_TOKEN_MISSING',
-      '--github-release needs a GitHub token: set GITHUB_TOKEN or GH_TOKEN',
+      'the GitHub release needs a GitHub token: set GITHUB_TOKEN or GH_TOKEN',
       {
         hint: "create a token that can write releases (or use the CI job's token) and export it as GITHUB_TOKEN",
       },
@@ -217,7 +241,7 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
   // there by a teammate must stop the finish, not vanish when the branch is deleted on the remote.
   const branchFetched =
     !options.fetchRemote && refs.remoteBranches.has(branch)
-      ? await fetchFlowBranch(options, branch, `reletan ${kind} finish ${version}`, operations)
+      ? await fetchFlowBranch(options, branch, finishAgain(kind, version), operations)
       : false;
   if (branchFetched) refs = await readRefs(git, remote);
   const [dirty, merging, remoteConfigured, head] = await Promise.all([
@@ -259,7 +283,8 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
   const slackVariable = config.notify.slackWebhookEnv;
   const slackUrl = slackVariable ? env[slackVariable] : undefined;
   if (slackUrl) options.logger?.secret(slackUrl);
-  const slackDone = slackVariable !== undefined && (await slackWasPosted(git, tag));
+  const journal = options.journal ?? (await openFinishJournal(git, tag));
+  const slackDone = slackVariable !== undefined && journal.finished(SLACK_POSTED) !== undefined;
 
   const plan = planFinish({
     kind,
@@ -313,11 +338,11 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
 
   let githubRelease: GitHubReleaseResult | undefined;
   let slackPosted = false;
-  await runSteps(options, plan.steps, operations, {
-    kind,
-    command: 'finish',
-    version: plan.version,
-    onGitHubRelease: async () => {
+  const report = await runFlowPlan(options, plan, operations, {
+    git,
+    flow: { kind, command: 'finish', version: plan.version, git: config.git },
+    journal,
+    publishGitHubRelease: async () => {
       if (!repository || !github) return;
       githubRelease = await createGitHubRelease({
         github,
@@ -332,12 +357,11 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
         prerelease: plan.version.includes('-'),
       });
     },
-    onSlack: async () => {
+    postToSlack: async () => {
       if (!slackUrl) return;
-      await postToSlack({
-        url: slackUrl,
+      const slack = createSlackNotifier({ url: slackUrl, logger: options.logger, fetch: options.fetch });
+      await slack.post({
         text: formatSlack(notes, { tagPrefix: config.git.tagPrefix, groups: config.release.notes.groups }),
-        fetch: options.fetch,
       });
       slackPosted = true;
     },
@@ -350,6 +374,7 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
     dryRun: options.dryRun === true,
     alreadyDone: plan.done,
     operations,
+    steps: report.steps,
     pushed: plan.pushes && options.dryRun !== true,
     remoteBranchDeleted: plan.deletesRemoteBranch && options.dryRun !== true,
     ...(githubRelease ? { githubRelease } : {}),
@@ -386,7 +411,8 @@ function chooseBranch(
           ? `${kind}s in progress: ${local.join(', ')}`
           : refs.remoteBranches.has(branch)
             ? `check it out from the remote first: "git checkout ${branch}"`
-            : `start one with "reletan ${kind} start"`,
+            : '{start}',
+        actions: { start: startAction(kind) },
       });
     }
   } else if (local.length === 1) {
@@ -396,29 +422,34 @@ function chooseBranch(
     throw new ReletanError({
       code: kind === 'release' ? 'NO_RELEASE_IN_PROGRESS' : 'NO_HOTFIX_IN_PROGRESS',
       message: `no ${kind} is in progress (no local ${prefix}* branch)`,
-      hint: remote.length
-        ? `check it out from the remote first: "git checkout ${remote[0]}"`
-        : `start one with "reletan ${kind} start"`,
+      hint: remote.length ? `check it out from the remote first: "git checkout ${remote[0]}"` : '{start}',
+      actions: { start: startAction(kind) },
     });
   } else {
     throw usageError('VERSION_REQUIRED', `several ${kind}s are in progress: ${local.join(', ')}`, {
-      hint: `name the one to finish: "reletan ${kind} finish ${(local[0] ?? '').slice(prefix.length)}"`,
+      hint: 'name the one to finish: {finish}',
+      actions: { finish: finishAgain(kind, (local[0] ?? '').slice(prefix.length)) },
     });
   }
   return { branch, tip: refs.heads.get(branch) as string, ...flowVersion(kind, config.git, branch) };
 }
 
+function startAction(kind: FlowKind): HintAction {
+  return { type: 'run', command: [kind, 'start'], words: `start a ${kind}` };
+}
+
 async function fetchFirst(options: FlowOptions, operations: string[]): Promise<boolean> {
   if (!options.fetchRemote) return false;
   const args = ['fetch', '--quiet', '--prune', options.config.git.remote];
-  operations.push(describeStep({ type: 'git', args }));
+  operations.push(gitCommandLine(args));
   // A dry run changes nothing, not even remote-tracking branches: its checks use the last fetch.
   if (options.dryRun) return false;
   if (!(await hasRemote(options.git, options.config.git.remote))) {
     throw new ReletanError({
       code: 'REMOTE_MISSING',
       message: `there is no remote "${options.config.git.remote}" to fetch from`,
-      hint: 'set git.remote in the reletan config, or leave out --fetch',
+      hint: 'set git.remote in the reletan config, or {noFetch}',
+      actions: { noFetch: { type: 'option', name: 'fetchRemote', use: 'omit', words: 'do not fetch' } },
     });
   }
   options.logger?.progress(`fetching ${options.config.git.remote}`);
@@ -426,21 +457,16 @@ async function fetchFirst(options: FlowOptions, operations: string[]): Promise<b
   return true;
 }
 
-async function slackWasPosted(git: GitRunner, tag: string): Promise<boolean> {
-  const result = await git.run(['config', '--get', '--bool', slackRecordKey(tag)], { allowFailure: true });
-  return result.exitCode === 0 && result.stdout.trim() === 'true';
-}
-
 /** Fetches one branch into its remote-tracking ref; false in a dry run, which changes nothing. */
 async function fetchFlowBranch(
   options: FlowOptions,
   branch: string,
-  rerun: string,
+  rerun: HintAction & { type: 'run' },
   operations: string[],
 ): Promise<boolean> {
   const { remote } = options.config.git;
   const args = ['fetch', '--quiet', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`];
-  const line = describeStep({ type: 'git', args });
+  const line = gitCommandLine(args);
   operations.push(line);
   if (options.dryRun) return false;
   options.logger?.progress(`fetching ${branch} from ${remote}`);
@@ -451,7 +477,15 @@ async function fetchFlowBranch(
       message: `could not fetch ${branch} from ${remote} to check that the finish loses none of its commits`,
       details: (result.stderr.trim() || result.stdout.trim()).split('\n'),
       input: { command: line },
-      hint: `if ${branch} was deleted on ${remote}, run "${rerun} --fetch" (it prunes ${remote}/${branch}); otherwise check that ${remote} can be reached, then run "${rerun}" again`,
+      hint: `if ${branch} was deleted on ${remote}, {rerunFetching} (it prunes ${remote}/${branch}); otherwise check that ${remote} can be reached, then {rerun} again`,
+      actions: {
+        rerun,
+        rerunFetching: {
+          ...rerun,
+          options: { fetchRemote: true },
+          words: `${rerun.words}, fetching ${remote} first`,
+        },
+      },
     });
   }
   return true;
@@ -475,90 +509,24 @@ async function isOnFirstParentLine(git: GitRunner, commit: string, branch: strin
 }
 
 /**
- * The lease on the remote flow branch failed: someone pushed to it after the finish checked it. Their
- * commits are not in the local merges and tag, which must be undone before the branch is finished again.
+ * Runs a flow's plan through core's runPlan (or describes it, in a dry run), adding each step's line to
+ * `operations` as it starts, so a failed step is listed too.
  */
-function staleBranchHint(flow: GitConfig, handlers: StepHandlers, rerun: string): string {
-  const branch = `${handlers.kind === 'release' ? flow.releasePrefix : flow.hotfixPrefix}${handlers.version}`;
-  const tag = `${flow.tagPrefix}${handlers.version}`;
-  const { remote, mainBranch, developBranch } = flow;
-  return `${branch} changed on ${remote} after the finish checked it (someone pushed to it), so nothing was pushed and their commits are not in the release. To include them, undo the local finish ("git checkout ${branch}", "git tag -d ${tag}", "git branch -f ${mainBranch} ${remote}/${mainBranch}", "git branch -f ${developBranch} ${remote}/${developBranch}"), "git pull ${remote} ${branch}", then run "${rerun}" again`;
-}
-
-interface StepHandlers {
-  kind: FlowKind;
-  command: 'start' | 'finish';
-  version: string;
-  onGitHubRelease?: () => Promise<void>;
-  onSlack?: () => Promise<void>;
-}
-
-async function runSteps(
+async function runFlowPlan(
   options: FlowOptions,
-  steps: readonly FlowStep[],
+  plan: Plan<FlowServices>,
   operations: string[],
-  handlers: StepHandlers,
-): Promise<void> {
-  for (const step of steps) {
-    const line = describeStep(step);
-    operations.push(line);
-    if (options.dryRun) continue;
-    options.logger?.progress(line);
-    if (step.type === 'github-release') await handlers.onGitHubRelease?.();
-    else if (step.type === 'slack') await handlers.onSlack?.();
-    else await runGitStep(options.git, options.config.git, step.args, handlers, line);
+  services: FlowServices,
+): Promise<PlanReport> {
+  const record = (report: PlanReport | undefined) => {
+    for (const step of report?.steps ?? []) if (step.status !== 'not-run') operations.push(step.description);
+  };
+  try {
+    const report = await runPlan(plan, { services, dryRun: options.dryRun, logger: options.logger });
+    record(report);
+    return report;
+  } catch (error) {
+    record(planReportOf(error));
+    throw error;
   }
-}
-
-async function runGitStep(
-  git: GitRunner,
-  flow: GitConfig,
-  args: string[],
-  handlers: StepHandlers,
-  line: string,
-): Promise<void> {
-  const result = await git.run(args, { allowFailure: true });
-  if (result.exitCode === 0) return;
-  const output = (result.stderr.trim() || result.stdout.trim()).split('\n');
-  if (handlers.command === 'start') {
-    const pushing = args[0] === 'push';
-    throw new ReletanError({
-      code: pushing ? 'PUSH_REJECTED' : 'GIT_FAILED',
-      message: `${line} failed${pushing ? `; the branch was created locally` : ''}`,
-      details: output,
-      input: { command: line },
-      hint: pushing ? `fix what the remote refused, then push it: "${line}"` : undefined,
-    });
-  }
-  const rerun = `reletan ${handlers.kind} finish ${handlers.version}`;
-  if (args[0] === 'merge') {
-    const files = await conflictedFiles(git);
-    if (files.length > 0) {
-      throw new ReletanError({
-        code: 'MERGE_CONFLICT',
-        message: `${line} stopped on conflicts in ${files.length} file${files.length === 1 ? '' : 's'}: ${files.join(', ')}`,
-        details: files,
-        input: { command: line },
-        hint: `resolve them, "git add" them and "git commit", then run "${rerun}" again: it continues from here`,
-      });
-    }
-  }
-  if (args[0] === 'push') {
-    throw new ReletanError({
-      code: 'PUSH_REJECTED',
-      message: `${line} was rejected; the remote is unchanged`,
-      details: output,
-      input: { command: line },
-      hint: output.some((text) => text.includes('(stale info)'))
-        ? staleBranchHint(flow, handlers, rerun)
-        : `fix what the remote refused, then run "${args.includes('--atomic') ? `${rerun} --push` : rerun}" again: the merges and the tag are done and are not redone`,
-    });
-  }
-  throw new ReletanError({
-    code: 'GIT_FAILED',
-    message: `${line} failed`,
-    details: output,
-    input: { command: line },
-    hint: args[0] === 'checkout' && args[1] === '-b' ? undefined : `fix the cause, then run "${rerun}" again`,
-  });
 }

@@ -1,5 +1,5 @@
 import type { RepositoryRef } from '@reletan/core';
-import { ReletanError } from '@reletan/core';
+import { asGitHubFailure, isAlreadyExists } from '@reletan/github';
 import type { GitHubAccess } from './github-access.js';
 
 export interface CreateGitHubReleaseOptions {
@@ -36,15 +36,15 @@ export async function createGitHubRelease(options: CreateGitHubReleaseOptions): 
     });
     return { created: true, url: response.data.html_url };
   } catch (error) {
-    const status = (error as { status?: number }).status;
-    const errors = (error as { response?: { data?: { errors?: { code?: string; field?: string }[] } } })
-      .response?.data?.errors;
-    if (status === 422 && errors?.some((item) => item.code === 'already_exists')) return { created: false };
-    throw new ReletanError({
-      code: 'GITHUB_RELEASE_FAILED',
-      message: `could not create the GitHub release ${options.tag} in ${owner}/${repo}: ${error instanceof Error ? error.message : String(error)}`,
-      hint: 'the tag is pushed; fix the cause (token scope, repository name) and run the finish again to create the release',
-      cause: error,
-    });
+    if (isAlreadyExists(error)) return { created: false };
+    throw asGitHubFailure(
+      error,
+      `creating the GitHub release ${options.tag} in ${owner}/${repo}`,
+      `https://github.com/${owner}/${repo}/releases`,
+      {
+        code: 'GITHUB_RELEASE_FAILED',
+        hint: 'the tag is pushed: fix the cause, then finish again to create the release',
+      },
+    );
   }
 }

@@ -239,7 +239,10 @@ async function defaultNotesEnd(git: GitRunner, config: Pick<ReletanConfig, 'git'
   const releases = flowBranches('release', config.git, await readRefs(git, config.git.remote), 'local');
   if (releases.length > 1) {
     throw usageError('VERSION_REQUIRED', `several releases are in progress: ${releases.join(', ')}`, {
-      hint: `name the end of the notes: --to ${releases[0]}`,
+      hint: 'name the end of the notes: {to}',
+      actions: {
+        to: { type: 'option', name: 'to', value: releases[0], words: `end them at ${releases[0]}` },
+      },
     });
   }
   return releases[0] ?? config.git.developBranch;

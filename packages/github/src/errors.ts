@@ -27,11 +27,45 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 /**
+ * The validation errors of a 422 answer (`{ "errors": [{ "resource", "field", "code" }] }`), e.g.
+ * `already_exists` for a release whose tag already has one.
+ */
+export function validationErrors(error: unknown): { resource?: string; field?: string; code?: string }[] {
+  if (statusOf(error) !== 422 || !isRequestError(error)) return [];
+  const data = error.response?.data as { errors?: unknown } | undefined;
+  return Array.isArray(data?.errors)
+    ? (data.errors as { resource?: string; field?: string; code?: string }[])
+    : [];
+}
+
+/** A 422 saying the thing being created exists already (a rerun of something that had created it). */
+export function isAlreadyExists(error: unknown): boolean {
+  return validationErrors(error).some((item) => item.code === 'already_exists');
+}
+
+/**
  * Turns a failed GitHub request (after the retry and throttling plugins gave up) into a ReletanError with
  * exit 1, saying what was being done, what GitHub answered and what to do next.
  */
-export function gitHubFailure(error: unknown, doing: string, url: string): ReletanError {
+export function gitHubFailure(
+  error: unknown,
+  doing: string,
+  url: string,
+  options: { code?: string; hint?: string } = {},
+): ReletanError {
   if (error instanceof ReletanError) return error;
+  if (options.code !== undefined) {
+    // The caller's own code (e.g. GITHUB_RELEASE_FAILED): GitHub's answer, and the caller's hint first.
+    const classified = gitHubFailure(error, doing, url);
+    const status = statusOf(error);
+    return new ReletanError({
+      code: options.code,
+      message: `${doing} failed: ${status === undefined ? gitHubMessage(error) : `${status} ${gitHubMessage(error)}`}`,
+      input: { url },
+      hint: [options.hint, classified.hint].filter(Boolean).join('; '),
+      cause: error,
+    });
+  }
   const status = statusOf(error);
   const message = gitHubMessage(error);
   const answered = status === undefined ? message : `${status} ${message}`;
@@ -75,6 +109,11 @@ export function gitHubFailure(error: unknown, doing: string, url: string): Relet
  * {@link gitHubFailure} for a failed request (Octokit's `RequestError`, network failures included); anything
  * else is a bug and is returned as it is, to be reported as one rather than as GitHub's failure.
  */
-export function asGitHubFailure(error: unknown, doing: string, url: string): unknown {
-  return isRequestError(error) ? gitHubFailure(error, doing, url) : error;
+export function asGitHubFailure(
+  error: unknown,
+  doing: string,
+  url: string,
+  options: { code?: string; hint?: string } = {},
+): unknown {
+  return isRequestError(error) ? gitHubFailure(error, doing, url, options) : error;
 }

@@ -8,4 +8,12 @@ export {
   resolveGitHubApiUrl,
   resolveGitHubToken,
 } from './client.js';
-export { asGitHubFailure, gitHubFailure, gitHubMessage, isRequestError, statusOf } from './errors.js';
+export {
+  asGitHubFailure,
+  gitHubFailure,
+  gitHubMessage,
+  isAlreadyExists,
+  isRequestError,
+  statusOf,
+  validationErrors,
+} from './errors.js';

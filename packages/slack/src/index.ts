@@ -1,1 +1,6 @@
-export {};
+export {
+  createSlackNotifier,
+  type SlackMessage,
+  type SlackNotifier,
+  type SlackNotifierOptions,
+} from './notifier.js';
