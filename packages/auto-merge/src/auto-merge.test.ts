@@ -84,8 +84,11 @@ async function run(
     pullRequest: { owner: 'acme', repo: 'shop', number: 42 },
     policy: resolveMergePolicy(policy),
     ...(extra.dryRun ? { dryRun: true } : {}),
-    sleep: async (ms) => {
-      extra.sleeps?.push(ms);
+    clock: {
+      now: () => 0,
+      sleep: async (ms: number) => {
+        extra.sleeps?.push(ms);
+      },
     },
     ...(extra.logger ? { logger: extra.logger } : {}),
     ...(extra.keepBranches ? { keepBranches: extra.keepBranches } : {}),

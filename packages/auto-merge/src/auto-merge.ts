@@ -1,4 +1,4 @@
-import { type Logger, ReletanError, usageError } from '@reletan/core';
+import { type Clock, type Logger, ReletanError, usageError, waitUntil } from '@reletan/core';
 import { asGitHubFailure, gitHubMessage, isRequestError, type Octokit, statusOf } from '@reletan/github';
 import { decideMerge, isFromFork } from './decide-merge.js';
 import { explainBlocked, explainUnstable } from './explain-block.js';
@@ -40,8 +40,10 @@ export interface AutoMergeOptions {
    * read than there are waits. @default UNKNOWN_MERGEABILITY_DELAYS (2 s, 4 s, 8 s, 16 s)
    */
   unknownRetryDelays?: readonly number[];
-  /** @default a setTimeout-based wait */
-  sleep?: (ms: number) => Promise<void>;
+  /** The waits' time. @default the system clock */
+  clock?: Clock;
+  /** Stops a wait for GitHub (Ctrl-C): throws `INTERRUPTED`. */
+  signal?: AbortSignal;
   /** Progress of the re-reads, debug lines, and warnings (e.g. a branch that could not be deleted). */
   logger?: Logger;
   /**
@@ -60,7 +62,6 @@ export interface KeepBranches {
   prefixes?: readonly string[];
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const short = (sha: string) => sha.slice(0, 7);
 
 /**
@@ -75,7 +76,6 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
   const { owner, repo, number } = options.pullRequest;
   const url = options.pullRequest.url ?? `https://github.com/${owner}/${repo}/pull/${number}`;
   const delays = options.unknownRetryDelays ?? UNKNOWN_MERGEABILITY_DELAYS;
-  const sleep = options.sleep ?? realSleep;
   const dryRun = options.dryRun ?? false;
 
   // The reviews are read once: while GitHub computes mergeability only the PR is read again (a push
@@ -96,16 +96,25 @@ export async function autoMerge(options: AutoMergeOptions): Promise<AutoMergeRes
 
   let decision = decide(pr);
   debug(pr, decision);
-  for (const [index, delay] of delays.entries()) {
-    if (decision.action !== 'wait' || decision.code !== 'unknown') break;
-    logger?.progress(
-      `GitHub is still computing whether ${pr.html_url} can be merged; reading it again in ${seconds(delay)} (read ${index + 2} of ${delays.length + 1})`,
-    );
-    await sleep(delay);
-    pr = await readPull(github, options.pullRequest, url);
-    decision = decide(pr);
-    debug(pr, decision);
-  }
+  // While GitHub computes mergeability (null / "unknown"), the PR is read again after each delay.
+  await waitUntil({
+    backoff: { delays },
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    check: async (attempt) => {
+      if (attempt > 1) {
+        pr = await readPull(github, options.pullRequest, url);
+        decision = decide(pr);
+        debug(pr, decision);
+      }
+      const computing = decision.action === 'wait' && decision.code === 'unknown';
+      return computing ? { done: false } : { done: true, value: decision };
+    },
+    onWait: ({ attempt, delayMs }) =>
+      logger?.progress(
+        `GitHub is still computing whether ${pr.html_url} can be merged; reading it again in ${seconds(delayMs)} (read ${attempt + 1} of ${delays.length + 1})`,
+      ),
+  });
 
   const outcome = (action: AutoMergeResult['action'], reason: string, merged = false): AutoMergeResult => ({
     pr: pr.html_url,

@@ -1,6 +1,6 @@
 import type { AppContext } from '@reletan/cli-kit';
 import { describeResult } from './describe-result.js';
-import { automergeWithConfig, type RunAutoMergeOptions } from './run-auto-merge.js';
+import { automergeWithConfig } from './run-auto-merge.js';
 
 export interface AutomergeCommandOptions {
   /** A PR URL or number (`reletan automerge <pr>`, `reletan-ci automerge --pr`). Without it, the CI build's own PR. */
@@ -11,9 +11,6 @@ export interface AutomergeCommandOptions {
   dryRun?: boolean;
 }
 
-/** What tests swap: the GitHub client's waits and the wait between re-reads. */
-export type AutomergeSeams = Pick<RunAutoMergeOptions, 'client' | 'sleep'>;
-
 /**
  * The `automerge` command of both bins: the PR, the config's `automerge` policy, one outcome line (or
  * `--json`). Exit 0 for merged and for every "not ready / not allowed" outcome; failures throw.
@@ -21,7 +18,6 @@ export type AutomergeSeams = Pick<RunAutoMergeOptions, 'client' | 'sleep'>;
 export async function automergeCommand(
   context: AppContext,
   options: AutomergeCommandOptions,
-  seams: AutomergeSeams = {},
 ): Promise<number> {
   const { config } = await context.loadConfig();
   const result = await automergeWithConfig({
@@ -31,8 +27,10 @@ export async function automergeCommand(
     env: context.env,
     cwd: context.cwd,
     logger: context.logger,
+    github: context.github(),
+    clock: context.clock,
+    signal: context.signal,
     dryRun: options.dryRun ?? false,
-    ...seams,
   });
   context.logger.result(result, describeResult(result));
   return 0;

@@ -1,11 +1,6 @@
 import type { ReletanConfig } from '@reletan/config';
-import { type CiContext, type CiProvider, detectCiContext, type Logger } from '@reletan/core';
-import {
-  createGitHubClient,
-  type GitHubClientOptions,
-  requireGitHubApiUrlForHost,
-  resolveGitHubToken,
-} from '@reletan/github';
+import { type CiContext, type CiProvider, type Clock, detectCiContext, type Logger } from '@reletan/core';
+import { createGitHubAccess, type GitHubAccess } from '@reletan/github';
 import { autoMerge, type KeepBranches } from './auto-merge.js';
 import { findPullRequest } from './find-pull-request.js';
 import type { PullRequestTarget } from './pull-request-input.js';
@@ -20,10 +15,12 @@ export interface RunAutoMergeOptions {
   logger?: Logger;
   /** @default false */
   dryRun?: boolean;
-  /** Options for the GitHub client (retry and throttling), e.g. shorter waits in tests. @default {} */
-  client?: Partial<GitHubClientOptions>;
-  /** The wait between re-reads of an unknown mergeability. @default a real timer */
-  sleep?: (ms: number) => Promise<void>;
+  /** How the run reaches GitHub. @default `createGitHubAccess` from `env`, with `logger` */
+  github?: GitHubAccess;
+  /** The waits between re-reads of an unknown mergeability. @default the system clock */
+  clock?: Clock;
+  /** Stops a wait (Ctrl-C). */
+  signal?: AbortSignal;
   /** Branches `deleteBranch` never deletes, besides the repository's default one. @default none */
   keepBranches?: KeepBranches;
   /** The CI this runs in, for the GitHub Actions token warning. @default detected from `env`, after a write */
@@ -39,23 +36,19 @@ export interface RunAutoMergeOptions {
 export async function runAutoMerge(options: RunAutoMergeOptions): Promise<AutoMergeResult> {
   const env = options.env ?? process.env;
   const { pullRequest, logger } = options;
-  const baseUrl = requireGitHubApiUrlForHost(pullRequest.host, `the pull request ${pullRequest.url}`, env);
-  // Resolved once: the client registers it as a secret, and the warning below looks at what kind it is.
-  const token = options.client?.token ?? resolveGitHubToken(env)?.token;
-  const github = await createGitHubClient({
-    env,
-    baseUrl,
-    ...(token ? { token } : {}),
-    ...(logger ? { logger } : {}),
-    ...options.client,
-  });
+  const access = options.github ?? createGitHubAccess({ env, ...(logger ? { logger } : {}) });
+  // The access resolved the token once: its client registers it as a secret, and the warning below looks
+  // at what kind it is.
+  const token = access.token?.token;
+  const github = await access.client(pullRequest.host, `the pull request ${pullRequest.url}`);
   const result = await autoMerge({
     github,
     pullRequest,
     policy: options.policy,
     dryRun: options.dryRun ?? false,
     ...(logger ? { logger } : {}),
-    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
     ...(options.keepBranches ? { keepBranches: options.keepBranches } : {}),
   });
   // Only what this run pushed starts no workflow: a dry run, a wait or someone else's merge pushed nothing.

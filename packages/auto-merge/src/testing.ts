@@ -6,6 +6,7 @@
 
 import { type GlobalOptions, runAction } from '@reletan/cli-kit';
 import type { OutputStream } from '@reletan/core';
+import { createFakeClock } from '@reletan/core/testing';
 import { type AutomergeCommandOptions, automergeCommand } from './command.js';
 
 export interface GitHubUserBody {
@@ -407,18 +408,20 @@ export async function runAutomergeInProcess(
   const out: string[] = [];
   const err: string[] = [];
   const stream = (into: string[]): OutputStream => ({ write: (chunk: string) => into.push(chunk) });
-  const sleeps: number[] = [];
+  const clock = createFakeClock();
   const exitCode = await runAction(
     options.globals ?? { json: true },
-    (context) =>
-      automergeCommand(context, command, {
-        client: { retry: { retryAfterBaseValue: 1 }, throttle: { enabled: false } },
-        sleep: async (ms) => {
-          sleeps.push(ms);
-        },
-      }),
-    { stdout: stream(out), stderr: stream(err), env: options.env, cwd: options.cwd },
+    (context) => automergeCommand(context, command),
+    {
+      stdout: stream(out),
+      stderr: stream(err),
+      env: options.env,
+      cwd: options.cwd,
+      github: { retry: { retryAfterBaseValue: 1 }, throttle: { enabled: false } },
+      clock,
+    },
   );
+  const sleeps = clock.sleeps;
   const stdout = out.join('');
   return { exitCode, stdout, stderr: err.join(''), sleeps, json: () => JSON.parse(stdout) };
 }

@@ -1,17 +1,24 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type LoadedConfig, loadConfig } from '@reletan/config';
+import { type AwsAccess, type AwsAccessOptions, createAwsAccess } from '@reletan/aws';
+import type { LoadedConfig } from '@reletan/config';
 import {
+  type Clock,
+  createGitRunner,
   createLogger,
   ExitCode,
   errorToJson,
   exitCodeFor,
   formatError,
+  type GitRunner,
   type HintActionRenderer,
   type Logger,
   type OutputStream,
+  systemClock,
   usageError,
 } from '@reletan/core';
+import { type CreateGitHubAccessOptions, createGitHubAccess, type GitHubAccess } from '@reletan/github';
+import { onInterrupt } from './interrupt.js';
 
 /** The flags every command of both apps accepts. */
 export interface GlobalOptions {
@@ -39,16 +46,39 @@ export interface AppIo {
   env?: NodeJS.ProcessEnv;
   /** @default process.cwd() */
   cwd?: string;
+  /** GitHub client options, for tests (e.g. short retry waits); the token and API still come from `env`. */
+  github?: Partial<CreateGitHubAccessOptions>;
+  /** AWS client options, for tests (e.g. credentials and a request handler). @default the SDK's chain */
+  aws?: Partial<AwsAccessOptions>;
+  /** @default the system clock */
+  clock?: Clock;
+  /** Aborted when the command is interrupted. @default aborted on SIGINT/SIGTERM by the bin */
+  signal?: AbortSignal;
 }
 
-/** What a command action gets: the working directory, the logger and the (lazily loaded) config. */
+/**
+ * What every command gets, the one dependency shape of both apps: the working directory, the logger,
+ * the config (loaded once, on demand), and git, GitHub and AWS access made on first use, each showing
+ * every command and request it makes under `--verbose`.
+ */
 export interface AppContext {
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
   readonly logger: Logger;
   readonly globals: GlobalOptions;
+  readonly clock: Clock;
+  /** Aborted on Ctrl-C or SIGTERM: waits stop and the command exits 130. */
+  readonly signal: AbortSignal;
   /** Loads the config once; `required` makes a missing config file a usage error. */
   loadConfig(options?: { required?: boolean }): Promise<LoadedConfig>;
+  /** A git runner in `dir` (default: the working directory); `--verbose` shows every command. */
+  git(dir?: string): GitRunner;
+  /** GitHub for this run (`GITHUB_TOKEN`/`GH_TOKEN`, `GITHUB_API_URL`); `--verbose` shows every request. */
+  github(): GitHubAccess;
+  /** AWS clients on the SDK's own chain (`AWS_REGION`, profiles, `AWS_ENDPOINT_URL_*`); `--verbose` shows every request. */
+  aws(): AwsAccess;
+  /** Releases what the context holds (AWS sockets, the interrupt handler); {@link runAction} calls it. */
+  dispose(): void;
 }
 
 export function createAppContext(globals: GlobalOptions, io: AppIo = {}): AppContext {
@@ -63,20 +93,50 @@ export function createAppContext(globals: GlobalOptions, io: AppIo = {}): AppCon
     ...(io.stderr ? { stderr: io.stderr } : {}),
   });
   let loaded: Promise<LoadedConfig> | undefined;
+  let github: GitHubAccess | undefined;
+  let aws: AwsAccess | undefined;
+  let signal: AbortSignal | undefined;
+  let stopListening: (() => void) | undefined;
   return {
     cwd,
     env,
     logger,
     globals,
+    clock: io.clock ?? systemClock,
+    // Made when a command first asks for it: only such commands stop gracefully on Ctrl-C.
+    get signal() {
+      if (!signal) {
+        const controller = new AbortController();
+        io.signal?.addEventListener('abort', () => controller.abort(io.signal?.reason), { once: true });
+        stopListening = onInterrupt((reason) => controller.abort(reason));
+        signal = controller.signal;
+      }
+      return signal;
+    },
     async loadConfig(options = {}) {
-      loaded ??= loadConfig({ cwd, ...(globals.config ? { configFile: globals.config } : {}) });
+      // Imported here: commands that never read the config never load zod.
+      loaded ??= import('@reletan/config').then(({ loadConfig }) =>
+        loadConfig({ cwd, ...(globals.config ? { configFile: globals.config } : {}) }),
+      );
       const result = await loaded;
       if (options.required && !result.file) {
         throw usageError('CONFIG_NOT_FOUND', `no reletan config found in ${cwd} or any parent directory`, {
-          hint: 'run "reletan init" to create one, or pass --config PATH',
+          hint: '{init} to create one, or {config}',
+          actions: {
+            init: { type: 'run', command: ['init'], words: 'run the init' },
+            config: { type: 'option', name: 'config', value: 'PATH', words: 'name the config file' },
+          },
         });
       }
       return result;
+    },
+    git: (dir = cwd) =>
+      createGitRunner({ cwd: dir, env, onCommand: (args) => logger.debug(`git ${args.join(' ')}`) }),
+    github: () => (github ??= createGitHubAccess({ env, logger, ...io.github })),
+    aws: () => (aws ??= createAwsAccess({ logger, ...io.aws })),
+    dispose: () => {
+      stopListening?.();
+      aws?.destroy();
     },
   };
 }
@@ -107,6 +167,8 @@ export async function runAction(
       context?.logger ?? createLogger({ json: globals.json ?? false, env: io.env ?? process.env, ...io });
     reportError(error, logger, globals.verbose ?? false, options.renderAction);
     return exitCodeFor(error);
+  } finally {
+    context?.dispose();
   }
 }
 

@@ -6,6 +6,7 @@
 import type { Command, Option } from 'commander';
 import type { AppContext, GlobalOptions } from './app.js';
 import { createHintRenderer, type Invocation } from './hint-renderer.js';
+import { installInterruptHandling } from './interrupt.js';
 
 /** The flags every command accepts, as commander option specs. */
 export const GLOBAL_OPTIONS: readonly { flags: string; description: string }[] = [
@@ -135,10 +136,7 @@ export async function runBin(options: RunBinOptions): Promise<void> {
     process.stdout.write(`${options.version}\n`);
     return;
   }
-  process.once('SIGINT', () => {
-    process.stderr.write('\ninterrupted\n');
-    process.exit(130);
-  });
+  installInterruptHandling();
   try {
     const program = await options.loadProgram();
     await program.parseAsync(argv);

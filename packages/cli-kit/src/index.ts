@@ -8,3 +8,4 @@ export {
   runAction,
 } from './app.js';
 export { createHintRenderer, type Invocation } from './hint-renderer.js';
+export { INTERRUPT_GRACE_MS, onInterrupt } from './interrupt.js';

@@ -1,7 +1,8 @@
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { isReletanError } from '@reletan/core';
+import { createAwsAccess } from '@reletan/aws';
+import { createLogger, isReletanError } from '@reletan/core';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readSsmParameters, ssmEntries } from './ssm.js';
 
 const ssm = mockClient(SSMClient);
@@ -100,6 +101,52 @@ describe('reading an SSM path (aws-sdk-client-mock)', () => {
   });
 });
 
+describe('reading through the AWS access of the command', () => {
+  it('makes its client with the access it is given, in the region asked for, and leaves the access open', async () => {
+    ssm.on(GetParametersByPathCommand).resolves({ Parameters: [{ Name: '/shop/prod/A', Value: '1' }] });
+    const aws = createAwsAccess({ clientConfig: testConfig });
+    const client = vi.spyOn(aws, 'client');
+    const destroy = vi.spyOn(aws, 'destroy');
+    const parameters = await readSsmParameters('/shop/prod', { aws, region: 'eu-west-1' });
+    expect(parameters).toEqual([{ name: '/shop/prod/A', value: '1' }]);
+    expect(client).toHaveBeenCalledWith(SSMClient, { region: 'eu-west-1' });
+    expect(destroy).not.toHaveBeenCalled();
+    aws.destroy();
+  });
+
+  it('says which credentials are needed when the token has expired', async () => {
+    ssm.on(GetParametersByPathCommand).rejects(
+      Object.assign(new Error('The security token included in the request is expired'), {
+        name: 'ExpiredTokenException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400, attempts: 1 },
+      }),
+    );
+    const error = await readSsmParameters('/shop/prod', { clientConfig: testConfig }).catch(
+      (caught) => caught,
+    );
+    expect(isReletanError(error) && error.code).toBe('ENV_SSM_FAILED');
+    expect(error.hint).toMatch(/AWS_PROFILE.*ssm:GetParametersByPath.*kms:Decrypt/);
+  });
+
+  it('points at the path, the region and the network when SSM cannot be reached', async () => {
+    ssm
+      .on(GetParametersByPathCommand)
+      .rejects(
+        Object.assign(new Error('getaddrinfo ENOTFOUND ssm.nowhere-1.amazonaws.com'), { code: 'ENOTFOUND' }),
+      );
+    const error = await readSsmParameters('/shop/prod', { clientConfig: testConfig }).catch(
+      (caught) => caught,
+    );
+    expect(error.message).toBe(
+      'reading SSM parameters under /shop/prod failed: Error: getaddrinfo ENOTFOUND ssm.nowhere-1.amazonaws.com',
+    );
+    expect(error.hint).toBe(
+      'check the path, the region (AWS_REGION or stages.<s>.deploy.region) and the network',
+    );
+  });
+});
+
 /**
  * The real SSM client over a fake HTTP exchange, shaped as SSM's JSON protocol does: aws-sdk-client-mock
  * replaces Client#send, so the SDK's retry middleware never runs under it.
@@ -168,6 +215,28 @@ describe("throttling retried by the SDK's own retry strategy (a fake HTTP transp
     );
     expect(error.hint).toMatch(/throttl/);
   }, 15_000);
+});
+
+describe('the SSM read under --verbose (a fake HTTP transport)', () => {
+  it("shows each request through the access's logger, and never a value read", async () => {
+    ssm.restore();
+    const { clientConfig } = fakeTransport([
+      {
+        status: 200,
+        body: { Parameters: [{ Name: '/shop/prod/A', Type: 'SecureString', Value: 'decrypted-a' }] },
+      },
+    ]);
+    let text = '';
+    const stream = { write: (chunk: string) => (text += chunk) };
+    const logger = createLogger({ level: 'debug', color: false, stdout: stream, stderr: stream, env: {} });
+    const aws = createAwsAccess({ logger, clientConfig });
+    await readSsmParameters('/shop/prod', { aws });
+    aws.destroy();
+    expect(text).toMatch(/^AWS SSM GetParametersByPath \(ap-northeast-1\)\n/);
+    expect(text).toMatch(/: 200 after 1 attempt in /);
+    expect(text).not.toContain('decrypted-a');
+    expect(text).not.toContain('test-secret-key');
+  });
 });
 
 describe('SSM parameter names as keys', () => {

@@ -1,5 +1,5 @@
 import type { SSMClientConfig } from '@aws-sdk/client-ssm';
-import { ReletanError } from '@reletan/core';
+import { type AwsAccess, type AwsErrorKind, awsFailure, createAwsAccess } from '@reletan/aws';
 import type { LayerEntry } from './layers.js';
 
 /** One AWS SSM parameter as the SSM layer uses it. */
@@ -14,20 +14,47 @@ export interface SsmParameter {
 export type SsmReader = (path: string) => Promise<readonly SsmParameter[]>;
 
 export interface ReadSsmOptions {
-  /** @default the AWS SDK's own resolution (AWS_REGION, the profile) */
+  /**
+   * The command's AWS access (its logger shows each request under `--verbose`); the caller keeps it and
+   * destroys it. `maxAttempts` and `clientConfig` only shape the access made when none is given.
+   * @default createAwsAccess({ maxAttempts, clientConfig }), destroyed after the read
+   */
+  aws?: AwsAccess;
+  /** @default the access's region, else the AWS SDK's own resolution (AWS_REGION, the profile) */
   region?: string;
   /**
    * Attempts per request, retries included, with the SDK's standard retry strategy (exponential
-   * backoff with jitter; throttling errors back off from 500 ms).
+   * backoff with jitter; longer for throttling errors). Only when `aws` is not given.
    * @default 5
    */
   maxAttempts?: number;
-  /** Further client configuration (credentials, endpoint, requestHandler in tests). @default {} */
+  /**
+   * Further client configuration (credentials, endpoint, requestHandler in tests). Only when `aws` is not
+   * given.
+   * @default {}
+   */
   clientConfig?: SSMClientConfig;
 }
 
 /** GetParametersByPath's largest page. */
 const PAGE_SIZE = 10;
+
+const CREDENTIALS_HINT =
+  'give the job AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a role) allowed ssm:GetParametersByPath on the path and kms:Decrypt on its key';
+const LOCATION_HINT = 'check the path, the region (AWS_REGION or stages.<s>.deploy.region) and the network';
+
+/** What to do about each kind of failed read: the permissions it needs, the config key of its region. */
+const SSM_HINTS: Record<AwsErrorKind, string> = {
+  throttled:
+    "SSM kept throttling the requests; retry later, or raise the account's Parameter Store throughput",
+  credentials: CREDENTIALS_HINT,
+  'access-denied': CREDENTIALS_HINT,
+  'not-found': LOCATION_HINT,
+  'invalid-request': LOCATION_HINT,
+  network: LOCATION_HINT,
+  server: LOCATION_HINT,
+  other: LOCATION_HINT,
+};
 
 /**
  * Every parameter under `path` (recursively), SecureStrings decrypted, all pages. Throttling and
@@ -36,16 +63,17 @@ const PAGE_SIZE = 10;
  */
 export async function readSsmParameters(path: string, options: ReadSsmOptions = {}): Promise<SsmParameter[]> {
   const { SSMClient, GetParametersByPathCommand } = await import('@aws-sdk/client-ssm');
-  const client = new SSMClient({
-    maxAttempts: options.maxAttempts ?? 5,
-    retryMode: 'standard',
-    ...(options.region ? { region: options.region } : {}),
-    ...options.clientConfig,
-  });
+  const aws =
+    options.aws ??
+    createAwsAccess({
+      ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+      ...(options.clientConfig ? { clientConfig: options.clientConfig } : {}),
+    });
   const parameters: SsmParameter[] = [];
   const seenTokens = new Set<string>();
   let nextToken: string | undefined;
   try {
+    const client = aws.client(SSMClient, options.region ? { region: options.region } : {});
     do {
       const page = await client.send(
         new GetParametersByPathCommand({
@@ -68,30 +96,17 @@ export async function readSsmParameters(path: string, options: ReadSsmOptions = 
       }
     } while (nextToken !== undefined);
   } catch (error) {
-    throw ssmError(path, error);
+    throw awsFailure(error, {
+      code: 'ENV_SSM_FAILED',
+      doing: `reading SSM parameters under ${path}`,
+      input: { path },
+      hints: SSM_HINTS,
+    });
   } finally {
-    client.destroy();
+    // An access the caller gave is the caller's, with clients other reads may still use.
+    if (!options.aws) aws.destroy();
   }
   return parameters;
-}
-
-function ssmError(path: string, error: unknown): ReletanError {
-  const name = error instanceof Error ? error.name : 'Error';
-  const message = error instanceof Error ? error.message : String(error);
-  const attempts = (error as { $metadata?: { attempts?: number } })?.$metadata?.attempts;
-  const throttled = /Throttl|TooManyRequests|RequestLimitExceeded|Rate exceeded/i.test(`${name} ${message}`);
-  const hint = throttled
-    ? "SSM kept throttling the requests; retry later, or raise the account's Parameter Store throughput"
-    : /Credential|AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken/i.test(`${name} ${message}`)
-      ? 'give the job AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a role) allowed ssm:GetParametersByPath on the path and kms:Decrypt on its key'
-      : 'check the path, the region (AWS_REGION or stages.<s>.deploy.region) and the network';
-  return new ReletanError({
-    code: 'ENV_SSM_FAILED',
-    message: `reading SSM parameters under ${path} failed${attempts ? ` after ${attempts} attempts` : ''}: ${name}: ${message}`,
-    input: { path },
-    hint,
-    cause: error,
-  });
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   type StepReport,
   usageError,
 } from '@reletan/core';
-import { resolveGitHubToken } from '@reletan/github';
+import { type GitHubAccess, resolveGitHubToken } from '@reletan/github';
 import { createSlackNotifier } from '@reletan/slack';
 import { openFinishJournal, SLACK_POSTED } from './finish-journal.js';
 import {
@@ -25,7 +25,7 @@ import {
   planFinish,
   planStart,
 } from './flow-plan.js';
-import { type GitHubAccess, resolveGitHubTarget } from './github-access.js';
+import { resolveGitHubTarget } from './github-access.js';
 import { createGitHubRelease, type GitHubReleaseResult } from './github-release.js';
 import { buildReleaseNotes, lastReleaseReachableFrom, notesTitle, type ReleaseNotes } from './notes.js';
 import { formatMarkdown, formatSlack } from './notes-format.js';
@@ -56,10 +56,7 @@ export interface FlowOptions {
   logger?: Logger | undefined;
   /** Environment for GitHub (`GITHUB_TOKEN`, `GH_TOKEN`, `GITHUB_API_URL`) and Slack. @default process.env */
   env?: NodeJS.ProcessEnv | undefined;
-  /**
-   * GitHub access (tests pass an Octokit aimed at nock), called at most once per run. @default core's
-   * `createGitHubClient` when a token is set, aimed at the configured API that serves the repository's host
-   */
+  /** How the run reaches GitHub (tests aim one at nock). @default `createGitHubAccess` from `env` */
   github?: GitHubAccess | undefined;
   /**
    * Fetch `git.remote` (with `--prune`) before checking that branches are up to date. Without it, a finish
@@ -215,7 +212,7 @@ export async function finishFlow(options: FinishFlowOptions): Promise<FinishFlow
       actions: { push: { type: 'option', name: 'push', words: 'push as well' } },
     });
   }
-  if (options.githubRelease && !options.github && !resolveGitHubToken(env)) {
+  if (options.githubRelease && !(options.github?.token ?? resolveGitHubToken(env))) {
     throw usageError(
       'GITHUB_TOKEN_MISSING',
       'the GitHub release needs a GitHub token: set GITHUB_TOKEN or GH_TOKEN',

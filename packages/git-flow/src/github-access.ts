@@ -1,11 +1,11 @@
 import type { ReletanConfig } from '@reletan/config';
 import type { GitRunner, Logger, ReletanError, RepositoryRef } from '@reletan/core';
 import { isReletanError, parseRepositoryUrl, usageError } from '@reletan/core';
-import type { Octokit } from '@reletan/github';
-import { createGitHubClient, requireGitHubApiUrlForHost, resolveGitHubToken } from '@reletan/github';
+import type { GitHubAccess, Octokit } from '@reletan/github';
+import { createGitHubAccess, requireGitHubApiUrlForHost } from '@reletan/github';
 
-/** Creates the GitHub client on demand, so nothing about GitHub loads without a token. */
-export type GitHubAccess = () => Promise<Octokit>;
+/** The run's client for the repository, created on first use, so nothing about GitHub loads without a token. */
+export type RepositoryClient = () => Promise<Octokit>;
 
 /** The GitHub repository a run works with, and the one client it uses for it. */
 export interface GitHubTarget {
@@ -15,7 +15,7 @@ export interface GitHubTarget {
    * The client, created on first use and shared by every call of the run. Undefined without a token, and
    * when it cannot be used: then `unavailable` says why.
    */
-  github: GitHubAccess | undefined;
+  github: RepositoryClient | undefined;
   /** Why there is a token but no client: the repository is unknown, or no configured API serves its host. */
   unavailable?: ReletanError | undefined;
 }
@@ -25,7 +25,7 @@ export interface ResolveGitHubTargetOptions {
   config: Pick<ReletanConfig, 'git' | 'github'>;
   env: NodeJS.ProcessEnv;
   logger?: Logger | undefined;
-  /** @default core's `createGitHubClient`, aimed at the API that serves the repository's host */
+  /** @default `createGitHubAccess` from `env` */
   github?: GitHubAccess | undefined;
 }
 
@@ -37,7 +37,9 @@ export interface ResolveGitHubTargetOptions {
 export async function resolveGitHubTarget(options: ResolveGitHubTargetOptions): Promise<GitHubTarget> {
   const { env } = options;
   const repository = await resolveRepository(options.git, options.config, env);
-  if (!options.github && !resolveGitHubToken(env)) return { repository, github: undefined };
+  const access =
+    options.github ?? createGitHubAccess({ env, ...(options.logger ? { logger: options.logger } : {}) });
+  if (!access.token) return { repository, github: undefined };
   if (!repository) {
     return {
       repository,
@@ -48,20 +50,15 @@ export async function resolveGitHubTarget(options: ResolveGitHubTargetOptions): 
       }),
     };
   }
-  let baseUrl: string;
+  const what = `the repository ${repository.owner}/${repository.name}`;
   try {
-    baseUrl = requireGitHubApiUrlForHost(
-      repository.host,
-      `the repository ${repository.owner}/${repository.name}`,
-      env,
-    );
+    // Checked now, so a run that needs GitHub refuses before it changes anything.
+    requireGitHubApiUrlForHost(repository.host, what, env);
   } catch (error) {
     if (!isReletanError(error)) throw error;
     return { repository, github: undefined, unavailable: error };
   }
-  const create = options.github ?? (() => createGitHubClient({ env, logger: options.logger, baseUrl }));
-  let client: Promise<Octokit> | undefined;
-  return { repository, github: () => (client ??= create()) };
+  return { repository, github: () => access.client(repository.host, what) };
 }
 
 /**

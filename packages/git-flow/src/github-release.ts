@@ -1,6 +1,6 @@
 import type { RepositoryRef } from '@reletan/core';
 import { asGitHubFailure, isAlreadyExists } from '@reletan/github';
-import type { GitHubAccess } from './github-access.js';
+import type { RepositoryClient } from './github-access.js';
 
 export interface CreateGitHubReleaseOptions {
   repository: Pick<RepositoryRef, 'owner' | 'name'>;
@@ -11,7 +11,7 @@ export interface CreateGitHubReleaseOptions {
   /** @default false */
   prerelease?: boolean;
   /** The run's GitHub client (see `resolveGitHubTarget`). */
-  github: GitHubAccess;
+  github: RepositoryClient;
 }
 
 export interface GitHubReleaseResult {

@@ -9,7 +9,6 @@ export {
   startFlow,
 } from './flow.js';
 export type { FlowKind } from './flow-plan.js';
-export type { GitHubAccess } from './github-access.js';
 export type { GitHubReleaseResult } from './github-release.js';
 export {
   type ReleaseNotes,

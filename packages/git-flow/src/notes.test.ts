@@ -1,6 +1,6 @@
 import { validateConfig } from '@reletan/config';
 import type { TestRepo } from '@reletan/core/testing';
-import { createGitHubClient } from '@reletan/github';
+import { createGitHubAccess, createGitHubClient, type GitHubAccess } from '@reletan/github';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { finishFlow, startFlow } from './flow.js';
@@ -326,10 +326,15 @@ describe('the GitHub Release on finish', () => {
         html_url: 'https://github.com/acme/shop/releases/tag/v1.0.0',
         tag_name: 'v1.0.0',
       });
-    let clients = 0;
-    const github = () => {
-      clients += 1;
-      return createGitHubClient({ env: { GITHUB_TOKEN: token } });
+    const access = createGitHubAccess({ env: { GITHUB_TOKEN: token } });
+    const made = new Set<unknown>();
+    const github: GitHubAccess = {
+      token: access.token,
+      client: async (host, what) => {
+        const client = await access.client(host, what);
+        made.add(client);
+        return client;
+      },
     };
     const result = await finishFlow({
       git: repo.git,
@@ -344,6 +349,7 @@ describe('the GitHub Release on finish', () => {
     expect(api.calls).toEqual([[1, 2]]);
     expect(unmatched).toEqual([]);
     // The notes and the release share one client.
+    const clients = made.size;
     expect(clients).toBe(1);
     expect(bodies).toEqual([
       {

@@ -1,8 +1,9 @@
 import type { ReletanConfig } from '@reletan/config';
 import type { GitRunner, Logger } from '@reletan/core';
 import { usageError } from '@reletan/core';
+import type { GitHubAccess } from '@reletan/github';
 import { flowBranches } from './flow-plan.js';
-import { type GitHubAccess, type GitHubTarget, resolveGitHubTarget } from './github-access.js';
+import { type GitHubTarget, resolveGitHubTarget } from './github-access.js';
 import { fetchPullRequestDetails } from './github-enrich.js';
 import {
   isExcludedAuthor,
@@ -47,8 +48,8 @@ export interface ReleaseNotesOptions {
   env?: NodeJS.ProcessEnv | undefined;
   logger?: Logger | undefined;
   /**
-   * @default core's `createGitHubClient` when a token is set, aimed at the configured API that serves the
-   * repository's host; without a token, or without such an API, notes come from git alone
+   * How the notes reach GitHub. @default `createGitHubAccess` from `env`; without a token, or without an
+   * API that serves the repository's host, notes come from git alone
    */
   github?: GitHubAccess | undefined;
 }

@@ -1,6 +1,7 @@
 import { createLogger, type OutputStream } from '@reletan/core';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createGitHubAccess } from './access.js';
 import {
   createGitHubClient,
   gitHubApiUrlForHost,
@@ -184,5 +185,37 @@ describe('which API serves a repository host', () => {
         hint: expect.stringContaining('GITHUB_API_URL=https://evil.example/api/v3'),
       }),
     );
+  });
+});
+
+describe('the access of a run', () => {
+  it('makes one client per API, with the token, and sends it only to the API serving the host', async () => {
+    const { logger } = quietLogger();
+    const access = createGitHubAccess({ env: { GITHUB_TOKEN: 'ghp_test' }, logger });
+    expect(access.token).toEqual({ token: 'ghp_test', source: 'GITHUB_TOKEN' });
+    const first = await access.client('github.com', 'the repository acme/shop');
+    expect(await access.client('github.com', 'the pull request #7')).toBe(first);
+    await expect(access.client('ghe.acme.io', 'the repository acme/shop')).rejects.toMatchObject({
+      code: 'GITHUB_HOST_MISMATCH',
+    });
+  });
+
+  it('has no token without GITHUB_TOKEN or GH_TOKEN, and refuses a client (exit 2)', async () => {
+    const access = createGitHubAccess({ env: {} });
+    expect(access.token).toBeUndefined();
+    await expect(access.client('github.com', 'the repository')).rejects.toMatchObject({
+      code: 'GITHUB_TOKEN_MISSING',
+      kind: 'usage',
+    });
+  });
+
+  it('shows every request under --verbose: method, path and status, never the token', async () => {
+    nock('https://api.github.com').get('/repos/acme/shop').reply(200, { full_name: 'acme/shop' });
+    const { logger, text } = quietLogger();
+    const access = createGitHubAccess({ env: { GITHUB_TOKEN: 'ghp_secret_token' }, logger });
+    const client = await access.client('github.com', 'the repository');
+    await client.rest.repos.get({ owner: 'acme', repo: 'shop' });
+    expect(text()).toMatch(/GitHub GET \/repos\/acme\/shop → 200 \(\d+ ms\)/);
+    expect(text()).not.toContain('ghp_secret_token');
   });
 });

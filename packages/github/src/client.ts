@@ -130,7 +130,7 @@ export async function createGitHubClient(options: GitHubClientOptions = {}): Pro
       return true;
     };
   const Client = Octokit.plugin(retry, throttling);
-  return new Client({
+  const octokit = new Client({
     auth: token,
     baseUrl: options.baseUrl ?? resolveGitHubApiUrl(env),
     userAgent: 'reletan',
@@ -155,4 +155,24 @@ export async function createGitHubClient(options: GitHubClientOptions = {}): Pro
       error: () => {},
     },
   });
+  // --verbose shows every request (method, path, status, time); headers and bodies never.
+  const logger = options.logger;
+  if (logger) {
+    octokit.hook.wrap('request', async (request, parameters) => {
+      const started = Date.now();
+      const line = `GitHub ${parameters.method} ${parameters.url.replace(/\{(\w+)\}/g, (_, name: string) => String(parameters[name] ?? `{${name}}`))}`;
+      try {
+        const response = await request(parameters);
+        logger.debug(`${line} → ${response.status} (${Date.now() - started} ms)`);
+        return response;
+      } catch (error) {
+        const status = (error as { status?: unknown }).status;
+        logger.debug(
+          `${line} → ${typeof status === 'number' ? status : 'failed'} (${Date.now() - started} ms)`,
+        );
+        throw error;
+      }
+    });
+  }
+  return octokit;
 }

@@ -1,3 +1,4 @@
+export { type CreateGitHubAccessOptions, createGitHubAccess, type GitHubAccess } from './access.js';
 export {
   createGitHubClient,
   type GitHubClientOptions,

@@ -1,6 +1,5 @@
 /** `reletan-ci automerge`: the build's own PR, or `--pr URL|NUMBER`. */
 export {
   type AutomergeCommandOptions as AutomergeOptions,
-  type AutomergeSeams,
   automergeCommand as automerge,
 } from '@reletan/auto-merge';

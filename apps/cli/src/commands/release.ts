@@ -1,5 +1,5 @@
 import type { AppContext } from '@reletan/cli-kit';
-import { createGitRunner, type GitRunner, usageError } from '@reletan/core';
+import { type GitRunner, usageError } from '@reletan/core';
 import {
   type FinishFlowResult,
   type FlowKind,
@@ -53,6 +53,7 @@ export async function start(
     config,
     logger: context.logger,
     env: context.env,
+    github: context.github(),
     version,
     bump: options.bump,
     push: options.push,
@@ -77,6 +78,7 @@ export async function finish(
     config,
     logger: context.logger,
     env: context.env,
+    github: context.github(),
     version,
     push: options.push,
     keep: options.keep,
@@ -97,6 +99,7 @@ export async function notes(context: AppContext, options: NotesOptions): Promise
     config,
     logger: context.logger,
     env: context.env,
+    github: context.github(),
     from: options.from,
     to: options.to,
   });
@@ -112,11 +115,7 @@ export async function notes(context: AppContext, options: NotesOptions): Promise
 }
 
 async function repository(context: AppContext): Promise<GitRunner> {
-  const git = createGitRunner({
-    cwd: context.cwd,
-    env: context.env,
-    onCommand: (args) => context.logger.debug(`git ${args.join(' ')}`),
-  });
+  const git = context.git();
   const inside = await git.run(['rev-parse', '--is-inside-work-tree'], { allowFailure: true });
   if (inside.exitCode !== 0 || inside.stdout.trim() !== 'true') {
     throw usageError('NOT_A_GIT_REPOSITORY', `${context.cwd} is not inside a git working tree`, {
