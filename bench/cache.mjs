@@ -4,20 +4,64 @@
 // alike; the table shows the median ops/s of each and the median of the per-round ratios (a paired
 // ratio, steadier than a ratio of medians on a shared machine). Target (issue 6): prefixed >= 0.95x raw.
 // Starts its own memcached on a free port (needs the memcached binary).
+//
+// First, the cold import: what a worker pays at start-up to import the package (the built dist/index.js),
+// against importing memjs alone, the least any memcached client costs. Each child process imports one
+// of them and exits; `node -e 0` is the floor. Target: the package within 1.15x of memjs (it loads
+// memjs itself only on first use, and no config, zod or SDK code at all).
 import { createRequire } from 'node:module';
-import { median, printTable } from './lib.mjs';
+import { pathToFileURL } from 'node:url';
+import { median, printTable, timeChildren } from './lib.mjs';
 
 const packageDir = new URL('../packages/cache-coordinator/', import.meta.url);
+const requireFromPackage = createRequire(new URL('package.json', packageDir));
 const { createCache } = await import(new URL('dist/index.js', packageDir));
 const { startMemcached, MEMCACHED_INSTALL_HINT, findMemcached } = await import(
   new URL('dist/testing.js', packageDir)
 );
-const memjs = createRequire(new URL('package.json', packageDir))('memjs');
+const memjs = requireFromPackage('memjs');
 
 if (!findMemcached()) {
   console.error(`bench/cache needs memcached: ${MEMCACHED_INSTALL_HINT}`);
   process.exit(1);
 }
+
+const importRounds = Number(process.env.BENCH_IMPORT_ROUNDS ?? 25);
+const packageUrl = new URL('dist/index.js', packageDir).href;
+const memjsUrl = pathToFileURL(requireFromPackage.resolve('memjs')).href;
+const importing = (...urls) => [
+  '--input-type=module',
+  '-e',
+  urls.map((url) => `await import(${JSON.stringify(url)});`).join(' '),
+];
+const importCases = [
+  { name: 'node -e 0', args: ['-e', '0'] },
+  { name: 'import memjs', args: importing(memjsUrl) },
+  { name: 'import @reletan/cache-coordinator', args: importing(packageUrl) },
+  // For reference, not the target: a worker that uses the client also loads memjs, on its first operation.
+  { name: '  ... then memjs (first use)', args: importing(packageUrl, memjsUrl) },
+];
+const importTimings = timeChildren(importCases, {
+  rounds: importRounds,
+  env: { PATH: process.env.PATH, HOME: process.env.HOME },
+});
+const [floor, memjsAlone] = importTimings.map(median);
+const importRows = importCases.map((benchCase, index) => {
+  const value = median(importTimings[index]);
+  const ratio = value / memjsAlone;
+  return [
+    benchCase.name,
+    value.toFixed(1),
+    (value - floor).toFixed(1),
+    index === 0 ? '' : ratio.toFixed(2),
+    index === 2 ? (ratio <= 1.15 ? 'ok' : 'OVER') : '',
+  ];
+});
+console.log(
+  `\ncache import: median wall time of ${importRounds} interleaved cold starts (minimal env), node ${process.version}\n`,
+);
+printTable(['child process', 'median ms', 'over node -e 0', 'x memjs', 'target 1.15x'], importRows);
+if (importRows.some((row) => row[4] === 'OVER') && process.env.BENCH_STRICT) process.exitCode = 1;
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 31);
 const opsPerRun = Number(process.env.BENCH_OPS ?? 3_000);

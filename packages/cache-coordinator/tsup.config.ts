@@ -3,6 +3,8 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    // Apart from the main entry: it loads the config package (zod and its loader), which a service does not.
+    stage: 'src/stage.ts',
     testing: 'src/testing.ts',
   },
   format: ['esm'],

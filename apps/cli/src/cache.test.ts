@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Cache, createCache, createRolloutCoordinator } from '@reletan/cache-coordinator';
 import { type MemcachedProcess, startMemcached } from '@reletan/cache-coordinator/testing';
-import { createTestRepo, runNodeScript, type TestRepo, testGitEnv } from '@reletan/core/testing';
+import { createTestRepo, makeTempDir, runNodeScript, type TestRepo, testGitEnv } from '@reletan/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runRecordingModules } from '../test/loaded-modules.js';
 
@@ -83,6 +83,33 @@ describe('cache prefix', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('says to pass --release ID when there is no commit to tell the release by (exit 2)', async () => {
+    const dir = await makeTempDir();
+    try {
+      await writeFile(
+        path.join(dir.path, 'reletan.config.json'),
+        JSON.stringify({ stages: { prod: { cache: { servers: ['127.0.0.1:11211'], app: 'shop' } } } }),
+      );
+      const result = await runNodeScript(bin, ['cache', 'prefix', 'prod'], {
+        cwd: dir.path,
+        env: testGitEnv(),
+      });
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain('is not a git repository with a commit');
+      expect(result.stderr).toContain('hint: pass the release id with --release ID');
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it('says to pass --release ID for an empty release id (exit 2)', async () => {
+    const result = await reletan(['cache', 'prefix', 'prod', '--release', '']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      'hint: pass --release ID, or run where HEAD is a tagged commit of a git repository',
+    );
   });
 
   it('loads no memcached client for cache --help', async () => {
@@ -181,6 +208,37 @@ describe('with memcached', () => {
         servers: addresses(),
         rolloutInProgress: false,
       });
+      expect(await sentinelsLeft()).toEqual([true, true]);
+    });
+
+    it('reports each server it flushed as a step with its duration with --json', async () => {
+      const result = await reletan(['cache', 'flush', 'prod', '--json']);
+      expect(result.exitCode).toBe(0);
+      const report = JSON.parse(result.stdout) as { flushed: unknown[]; steps: unknown[] };
+      expect(report).toMatchObject({
+        dryRun: false,
+        stage: 'prod',
+        flushed: addresses().map((server) => ({ server, flushed: true })),
+      });
+      expect(report.steps).toEqual(
+        addresses().map((server) => ({
+          id: `flush:${server}`,
+          description: `flush every key on ${server}`,
+          status: 'succeeded',
+          durationMs: expect.any(Number),
+        })),
+      );
+    });
+
+    it('lists the steps it would run, none of them run, with --dry-run --json', async () => {
+      const result = await reletan(['cache', 'flush', 'prod', '--dry-run', '--json']);
+      expect(JSON.parse(result.stdout).steps).toEqual(
+        addresses().map((server) => ({
+          id: `flush:${server}`,
+          description: `flush every key on ${server}`,
+          status: 'planned',
+        })),
+      );
       expect(await sentinelsLeft()).toEqual([true, true]);
     });
 

@@ -1,4 +1,4 @@
-import { usageError } from '@reletan/core';
+import { usageError } from '@reletan/core/errors';
 import { ABSENT, decodeEntry, encodeEntry, type MissReason } from './codec.js';
 import { createDeadlineQueue, monotonicNow, type PendingOperation } from './deadlines.js';
 import { checkTtl } from './expiry.js';

@@ -1,4 +1,4 @@
-import { usageError } from '@reletan/core';
+import { usageError } from '@reletan/core/errors';
 
 /**
  * Every value this package writes starts with this tag: "rlt" (reletan) and the encoding with its

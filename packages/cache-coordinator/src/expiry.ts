@@ -1,4 +1,4 @@
-import { usageError } from '@reletan/core';
+import { usageError } from '@reletan/core/errors';
 
 /** memcached reads an expiry above 30 days as a Unix time, so longer TTLs are refused. */
 export const MAX_TTL_SECONDS = 60 * 60 * 24 * 30;

@@ -18,6 +18,17 @@ export {
 } from './codec.js';
 export { MAX_TTL_SECONDS } from './expiry.js';
 export { type FlushServersOptions, flushServers, type ServerFlushResult } from './flush.js';
+export {
+  type CacheFlushPlan,
+  type CacheFlushResult,
+  type CacheFlushServices,
+  type FlushServerStep,
+  type PlanCacheFlushOptions,
+  type PlannedCacheFlush,
+  planCacheFlush,
+  type RunCacheFlushOptions,
+  runCacheFlush,
+} from './flush-plan.js';
 export { createHashRing, type HashRing } from './ketama.js';
 export { isValidMemcachedKey, MAX_KEY_BYTES, memcachedKey, RESERVED_KEY_NAMESPACE } from './keys.js';
 export type { MemjsModule } from './memjs.js';
@@ -46,20 +57,6 @@ export {
   UNREADABLE_MARKER_RELEASE,
 } from './rollout-registry.js';
 export { parseServerAddress, type ServerAddress } from './servers.js';
-export {
-  type CachePrefixResult,
-  type CacheSettings,
-  cachePrefixEntry,
-  RELEASE_SHA_LENGTH,
-  type ReleaseId,
-  type ResolveCachePrefixOptions,
-  type ResolveCacheSettingsOptions,
-  requireStageCache,
-  resolveCacheEnv,
-  resolveCachePrefix,
-  resolveCacheSettings,
-  resolveReleaseId,
-} from './stage.js';
 export {
   type CollectCacheStatsOptions,
   collectCacheStats,

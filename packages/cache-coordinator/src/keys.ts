@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { usageError } from '@reletan/core';
+import { usageError } from '@reletan/core/errors';
 
 /** memcached refuses keys longer than this many bytes. */
 export const MAX_KEY_BYTES = 250;

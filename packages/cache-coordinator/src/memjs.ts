@@ -3,20 +3,42 @@ import type { Socket } from 'node:net';
 import type { Client, Server, ServerOptions } from 'memjs';
 import type { ServerAddress } from './servers.js';
 
-/** The parts of the `memjs` module this package uses; tests may pass a stand-in. */
+/**
+ * The `memjs` module (its `Client` and `Server` classes), or a stand-in of the same shape for tests.
+ * Typed loosely on purpose: memjs ships no types, and the DefinitelyTyped ones this package is built
+ * with are a dev dependency, so the published types must not name them (a consumer's `tsc` would not
+ * find them). Inside the package the module is used through those types ({@link typedMemjs}).
+ */
 export interface MemjsModule {
+  /** memjs's `Client` class. */
+  Client: new (
+    ...args: never[]
+  ) => object;
+  /** memjs's `Server` class. */
+  Server: new (
+    ...args: never[]
+  ) => object;
+}
+
+/** The module as memjs's DefinitelyTyped types describe it: internal, never in a public type. */
+interface TypedMemjs {
   Client: typeof Client;
   Server: typeof Server;
 }
 
 export type MemjsClient = Client;
 
-let memjs: MemjsModule | undefined;
+let memjs: TypedMemjs | undefined;
 
 /** memjs, loaded on first use so that importing this package (or `reletan --help`) does not load it. */
-export function loadMemjs(): MemjsModule {
-  memjs ??= createRequire(import.meta.url)('memjs') as MemjsModule;
+function loadMemjs(): TypedMemjs {
+  memjs ??= createRequire(import.meta.url)('memjs') as TypedMemjs;
   return memjs;
+}
+
+/** `module` (a caller's memjs or stand-in), else the real memjs, with memjs's own types. */
+function typedMemjs(module: MemjsModule | undefined): TypedMemjs {
+  return module === undefined ? loadMemjs() : (module as unknown as TypedMemjs);
 }
 
 export interface ConnectOptions {
@@ -43,7 +65,7 @@ const silent = { log: () => {} };
  * its FIN) then holds the process open for good.
  */
 export function connectMemjs(addresses: readonly ServerAddress[], options: ConnectOptions): Client {
-  const module = options.memjs ?? loadMemjs();
+  const module = typedMemjs(options.memjs);
   const seconds = (options.timeoutMs + MEMJS_TIMEOUT_MARGIN_MS) / 1000;
   const serverOptions: ServerOptions = { timeout: seconds, conntimeout: seconds };
   const servers = addresses.map(

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { usageError } from '@reletan/core';
+import { usageError } from '@reletan/core/errors';
 import { RESERVED_KEY_NAMESPACE } from './keys.js';
 
 /** How old and new code are kept from sharing cache entries during a rollout. */
@@ -57,7 +57,7 @@ export function cachePrefix(input: CachePrefixInput): string {
           'CACHE_RELEASE_MISSING',
           'strategy "release" needs a release id (a tag or a commit)',
           {
-            hint: 'pass --release ID, or run where HEAD is a tagged commit of a git repository',
+            hint: 'give the release id, or run where HEAD is a tagged commit of a git repository',
           },
         );
       }

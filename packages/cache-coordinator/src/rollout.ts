@@ -1,4 +1,4 @@
-import { ReletanError, usageError } from '@reletan/core';
+import { ReletanError, usageError } from '@reletan/core/errors';
 import { onEachServer, type ServerOutcome } from './each-server.js';
 import { checkTtl } from './expiry.js';
 import { flushKeepingRollouts, type ServerFlushResult } from './flush.js';
@@ -151,7 +151,7 @@ export function decideFlush(
       allowed: false,
       code: 'CACHE_UNREACHABLE',
       message: 'no memcached server answered; nothing can be flushed',
-      hint: 'check the servers with "reletan cache stats STAGE"',
+      hint: "check the servers' stats: whether each one runs, and answers from this machine",
     };
   }
   const own = options.own;
@@ -169,7 +169,7 @@ export function decideFlush(
         allowed: false,
         code: 'CACHE_ROLLOUT_IN_PROGRESS',
         message: `refusing to flush: ${what} in progress on these servers, and instances still on the old release would refill the cache in the old format`,
-        hint: 'wait for the rollout to finish (it flushes when its strategy is flush-after-rollout), or pass --force',
+        hint: 'wait for the rollout to finish (it flushes when its strategy is flush-after-rollout), or force the flush',
       };
     }
     warnings.push(
@@ -186,7 +186,7 @@ export function decideFlush(
         allowed: false,
         code: 'CACHE_SERVER_UNREACHABLE',
         message: `refusing to flush: ${what}`,
-        hint: 'try again once every server answers ("reletan cache stats STAGE"), or pass --force if it is gone for good',
+        hint: "try again once every server answers (check the servers' stats), or force the flush if it is gone for good",
       };
     }
     warnings.push(what);
@@ -343,7 +343,7 @@ export function createRolloutCoordinator(options: RolloutCoordinatorOptions): Ro
           code: 'ROLLOUT_MARKER_UNWRITTEN',
           message: `could not list the rollout of ${release} on any memcached server of stage ${options.stage}`,
           details: servers.map((server) => `${server.server}: ${server.error ?? 'not stored'}`),
-          hint: 'check the servers with "reletan cache stats STAGE"; until a rollout is listed, nothing stops a manual flush',
+          hint: "check the servers' stats; until a rollout is listed, nothing stops a manual flush",
         });
       }
       began = marker;
@@ -377,7 +377,7 @@ export function createRolloutCoordinator(options: RolloutCoordinatorOptions): Ro
           code: 'ROLLOUT_MARKER_UNWRITTEN',
           message: `could not refresh the rollout of ${release} on any memcached server of stage ${options.stage}`,
           details: servers.map((server) => `${server.server}: ${server.error ?? 'not stored'}`),
-          hint: 'check the servers with "reletan cache stats STAGE"; until a rollout is listed, nothing stops a manual flush',
+          hint: "check the servers' stats; until a rollout is listed, nothing stops a manual flush",
         });
       }
       return { servers };

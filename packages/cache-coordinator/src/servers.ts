@@ -1,4 +1,4 @@
-import { usageError } from '@reletan/core';
+import { usageError } from '@reletan/core/errors';
 
 /** memcached's own default port, used when a server is given as a bare host. */
 export const DEFAULT_MEMCACHED_PORT = 11211;

@@ -1,15 +1,8 @@
 import { type ReletanConfigInput, validateConfig } from '@reletan/config';
-import { createGitRunner, isReletanError } from '@reletan/core';
+import { createGitRunner, isReletanError, type ReleaseIdentity } from '@reletan/core';
 import { createTestRepo, makeTempDir, type TestRepo, testGitEnv } from '@reletan/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  cachePrefixEntry,
-  RELEASE_SHA_LENGTH,
-  resolveCacheEnv,
-  resolveCachePrefix,
-  resolveCacheSettings,
-  resolveReleaseId,
-} from './stage.js';
+import { cachePrefixEntry, resolveCacheEnv, resolveCachePrefix, resolveCacheSettings } from './stage.js';
 
 let repo: TestRepo;
 beforeEach(async () => {
@@ -94,38 +87,51 @@ describe('stage problems', () => {
   });
 });
 
-describe('the release id', () => {
-  it('is the tag at HEAD, preferring release tags, the highest version first', async () => {
-    await repo.git.run(['tag', 'deployed-prod']);
-    await repo.git.run(['tag', 'v1.4.0']);
-    await repo.git.run(['tag', 'v1.10.0']);
-    expect(await resolveReleaseId({ git: repo.git, tagPrefix: 'v' })).toEqual({
-      release: 'v1.10.0',
-      source: 'tag',
-    });
+// Which release HEAD is (its tag, else its short sha) is core's resolveReleaseIdentity, tested there.
+describe('the release of a release prefix', () => {
+  it('is the identity a pipeline computed once, without asking git again', async () => {
+    const dir = await makeTempDir();
+    try {
+      // Not a repository: reading HEAD here would fail.
+      const git = createGitRunner({ cwd: dir.path, env: testGitEnv() });
+      const release: ReleaseIdentity = {
+        id: 'v1.5.0',
+        source: 'tag',
+        tag: 'v1.5.0',
+        version: '1.5.0',
+        sha: 'a'.repeat(40),
+        shortSha: 'a'.repeat(12),
+      };
+      const result = await resolveCachePrefix({
+        config: cacheStage({ app: 'shop' }),
+        stage: 'prod',
+        release,
+        git,
+      });
+      expect(result).toMatchObject({ prefix: 'shop.r-v1.5.0', release });
+    } finally {
+      await dir.cleanup();
+    }
   });
 
-  it('is any tag at HEAD when none has the release prefix', async () => {
-    await repo.git.run(['tag', 'deployed-prod']);
-    expect(await resolveReleaseId({ git: repo.git, tagPrefix: 'v' })).toEqual({
-      release: 'deployed-prod',
-      source: 'tag',
+  it('prefers tags with the configured tag prefix', async () => {
+    await repo.git.run(['tag', 'v9.0.0']);
+    await repo.git.run(['tag', 'rel-1.2.0']);
+    const result = await resolveCachePrefix({
+      config: cacheStage({ app: 'shop' }, { git: { tagPrefix: 'rel-' } }),
+      stage: 'prod',
+      git: repo.git,
     });
+    expect(result.release).toMatchObject({ id: 'rel-1.2.0', source: 'tag', version: '1.2.0' });
   });
 
-  it('is the commit, shortened to a fixed length, when HEAD has no tag', async () => {
-    const sha = await repo.git.output(['rev-parse', 'HEAD']);
-    expect(await resolveReleaseId({ git: repo.git })).toEqual({
-      release: sha.slice(0, RELEASE_SHA_LENGTH),
-      source: 'commit',
-    });
-  });
-
-  it('is a usage error outside a git repository', async () => {
+  it('is a usage error outside a git repository when none is given', async () => {
     const dir = await makeTempDir();
     try {
       const git = createGitRunner({ cwd: dir.path, env: testGitEnv() });
-      expect(await usageCode(resolveReleaseId({ git }))).toBe('CACHE_RELEASE_UNKNOWN');
+      expect(
+        await usageCode(resolveCachePrefix({ config: cacheStage({ app: 'shop' }), stage: 'prod', git })),
+      ).toBe('RELEASE_UNKNOWN');
     } finally {
       await dir.cleanup();
     }
@@ -141,7 +147,7 @@ describe('the .env entry', () => {
       git: repo.git,
     });
     expect(result.entry).toEqual({ CACHE_PREFIX: 'shop.r-v2.0.0' });
-    expect(result.release).toEqual({ release: 'v2.0.0', source: 'tag' });
+    expect(result.release).toMatchObject({ id: 'v2.0.0', source: 'tag' });
   });
 
   it('uses the given release and prefixKey', async () => {

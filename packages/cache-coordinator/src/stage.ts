@@ -1,6 +1,18 @@
+/**
+ * A configured stage's cache settings and prefix (`@reletan/cache-coordinator/stage`): the part of the
+ * package that reads reletan's config. Apart from the main entry, so that a service importing the client
+ * loads no config code (zod, the loader) and need not install `@reletan/config`.
+ */
 import path from 'node:path';
 import { type CacheConfig, type ReletanConfig, resolveStage } from '@reletan/config';
-import { createGitRunner, type GitRunner, parseRepositoryUrl, usageError } from '@reletan/core';
+import {
+  createGitRunner,
+  type GitRunner,
+  parseRepositoryUrl,
+  type ReleaseIdentity,
+  resolveReleaseIdentity,
+} from '@reletan/core';
+import { usageError } from '@reletan/core/errors';
 import { type CacheStrategy, cachePrefix } from './prefix.js';
 
 /** A stage's `cache` section with every default filled in. */
@@ -78,42 +90,6 @@ function repositoryName(url: string): string | undefined {
   return name || undefined;
 }
 
-/** A release id and where it came from. */
-export interface ReleaseId {
-  release: string;
-  source: 'given' | 'tag' | 'commit';
-}
-
-/** Length of the commit-sha release id: fixed, so every machine derives the same prefix. */
-export const RELEASE_SHA_LENGTH = 12;
-
-/**
- * The release HEAD is: the tag pointing at it (preferring `tagPrefix` tags, the highest version first),
- * else the first {@link RELEASE_SHA_LENGTH} characters of its sha.
- */
-export async function resolveReleaseId(options: { git: GitRunner; tagPrefix?: string }): Promise<ReleaseId> {
-  const head = await options.git
-    .run(['rev-parse', '--verify', 'HEAD'], { allowFailure: true })
-    .catch(() => undefined);
-  if (head?.exitCode !== 0) {
-    throw usageError(
-      'CACHE_RELEASE_UNKNOWN',
-      `cannot tell the release: ${options.git.cwd} is not a git repository with a commit`,
-      {
-        hint: 'pass the release id with --release ID',
-      },
-    );
-  }
-  const tags = (await options.git.output(['tag', '--points-at', 'HEAD', '--sort=-version:refname']))
-    .split('\n')
-    .map((tag) => tag.trim())
-    .filter(Boolean);
-  const prefix = options.tagPrefix ?? 'v';
-  const tag = tags.find((candidate) => prefix !== '' && candidate.startsWith(prefix)) ?? tags[0];
-  if (tag) return { release: tag, source: 'tag' };
-  return { release: head.stdout.trim().slice(0, RELEASE_SHA_LENGTH), source: 'commit' };
-}
-
 /** The `.env` entry carrying the prefix: `{ [prefixKey]: prefix }`. Pure. */
 export function cachePrefixEntry(
   settings: Pick<CacheSettings, 'strategy' | 'app' | 'schemaVersion' | 'prefixKey'>,
@@ -130,14 +106,18 @@ export function cachePrefixEntry(
 }
 
 export interface ResolveCachePrefixOptions extends ResolveCacheSettingsOptions {
-  /** The release being deployed. @default the tag at HEAD, else the commit (only `release` needs one) */
-  release?: string;
+  /**
+   * The release being deployed (only the `release` strategy needs one): its identity, as a pipeline
+   * computes it once for everything it scopes, or an id the user gave.
+   * @default the tag at HEAD, else the commit (core's `resolveReleaseIdentity`)
+   */
+  release?: ReleaseIdentity | string;
 }
 
 export interface CachePrefixResult extends CacheSettings {
   prefix: string;
-  /** The release id used (`release` strategy only). */
-  release: ReleaseId | null;
+  /** The release the prefix is scoped to (`release` strategy only): its `id`, and where it came from. */
+  release: ReleaseIdentity | null;
   /** `{ [prefixKey]: prefix }`, for the app's `.env`. */
   entry: Record<string, string>;
 }
@@ -146,14 +126,18 @@ export interface CachePrefixResult extends CacheSettings {
 export async function resolveCachePrefix(options: ResolveCachePrefixOptions): Promise<CachePrefixResult> {
   const git = options.git ?? createGitRunner({ cwd: options.cwd ?? process.cwd() });
   const settings = await resolveCacheSettings({ ...options, git });
-  let release: ReleaseId | null = null;
+  let release: ReleaseIdentity | null = null;
   if (settings.strategy === 'release') {
     release =
-      options.release === undefined
-        ? await resolveReleaseId({ git, tagPrefix: options.config.git.tagPrefix })
-        : { release: options.release, source: 'given' };
+      typeof options.release === 'object'
+        ? options.release
+        : await resolveReleaseIdentity({
+            git,
+            tagPrefix: options.config.git.tagPrefix,
+            ...(options.release === undefined ? {} : { given: options.release }),
+          });
   }
-  const entry = cachePrefixEntry(settings, release?.release);
+  const entry = cachePrefixEntry(settings, release?.id);
   return { ...settings, prefix: entry[settings.prefixKey] as string, release, entry };
 }
 

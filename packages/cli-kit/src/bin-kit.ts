@@ -1,12 +1,17 @@
 /**
- * What `reletan` and `reletan-ci` share around commander: the global flags, lazy actions, and the
- * mapping of parse errors and signals to exit codes. This module is on the start-up path of both bins,
- * so it imports nothing heavy: the config loader (and zod) load only when an action runs.
+ * What `reletan` and `reletan-ci` share around commander: the global flags, command groups built only
+ * when named, lazy actions, and the mapping of parse errors and signals to exit codes. This module is on
+ * the start-up path of both bins, so it imports nothing heavy: the config loader (and zod) load only when
+ * an action runs, and commander only when a command line must be parsed.
  */
-import type { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import module from 'node:module';
+import type { Command, Help, Option } from 'commander';
 import type { AppContext, GlobalOptions } from './app.js';
 import { createHintRenderer, type Invocation } from './hint-renderer.js';
 import { installInterruptHandling } from './interrupt.js';
+
+export { dryRunOption, ENV_FORMATS, formatOption, releaseOption, timeoutOption } from './options.js';
 
 /** The flags every command accepts, as commander option specs. */
 export const GLOBAL_OPTIONS: readonly { flags: string; description: string }[] = [
@@ -42,6 +47,75 @@ export function createRootCommand(
     program.addOption(option);
   }
   return program;
+}
+
+/** The commander module, passed in by the bins (which bundle it). */
+export interface CommanderModule {
+  Command: typeof Command;
+  Option: typeof Option;
+  Help: typeof Help;
+}
+
+/**
+ * A top-level command of a bin, as the bin's static table lists it. Its commander definition is built only
+ * when the command line names it, so start-up does not grow with the number of commands.
+ */
+export interface CommandGroup {
+  name: string;
+  /** The line the root help shows. */
+  description: string;
+  /** How the root help lists it (its usage, e.g. `automerge [options] <pr>`). @default the name */
+  term?: string;
+  /** Adds the command's subcommands, arguments, options and actions to `command`. */
+  define(command: Command, commander: CommanderModule): void;
+}
+
+export interface CreateProgramOptions {
+  name: string;
+  description: string;
+  version: string;
+  groups: readonly CommandGroup[];
+  /** The command line (`process.argv`): the group it names is the only one built. */
+  argv: readonly string[];
+}
+
+/**
+ * A bin's program: the root with its global flags, every group listed for the help and suggestions, and
+ * only the named group (`reletan release …`, `reletan help release`) defined in full.
+ */
+export function createProgram(commander: CommanderModule, options: CreateProgramOptions): Command {
+  const program = createRootCommand(commander, options);
+  const named = namedCommand(options.argv.slice(2));
+  const terms = new Map(options.groups.map((group) => [group.name, group.term ?? group.name]));
+  for (const group of options.groups) {
+    const command = program.command(group.name).description(group.description);
+    if (group.name === named) group.define(command, commander);
+  }
+  const help = new commander.Help();
+  program.configureHelp({
+    subcommandTerm: (command) => terms.get(command.name()) ?? help.subcommandTerm(command),
+  });
+  return program;
+}
+
+/** Global flags that take a value: their value is not a command name. */
+const VALUE_FLAGS = new Set(
+  GLOBAL_OPTIONS.filter((option) => option.flags.includes('<')).map((option) => option.flags.split(' ')[0]),
+);
+
+/** The command a command line names: the first word that is not a global flag or its value. */
+export function namedCommand(args: readonly string[]): string | undefined {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string;
+    if (arg === '--') return args[index + 1];
+    if (arg.startsWith('-')) {
+      if (VALUE_FLAGS.has(arg)) index++;
+      continue;
+    }
+    // `help release` shows the help of release, which must be built.
+    return arg === 'help' ? (args[index + 1] ?? arg) : arg;
+  }
+  return undefined;
 }
 
 /** The parts of a commander `Command` this module uses (so this package does not depend on commander). */
@@ -100,6 +174,7 @@ export function lazyAction(handler: CommandHandler): (...params: unknown[]) => P
 interface CommanderErrorLike {
   code: string;
   exitCode: number;
+  message: string;
 }
 
 function isCommanderError(error: unknown): error is CommanderErrorLike {
@@ -114,7 +189,7 @@ function isCommanderError(error: unknown): error is CommanderErrorLike {
  * The exit code for commander's own outcomes: help and version are successes; a parse error
  * (unknown option, missing argument, a group run without a subcommand) is bad usage.
  */
-export function exitCodeForCommander(error: CommanderErrorLike): number {
+export function exitCodeForCommander(error: Pick<CommanderErrorLike, 'code' | 'exitCode'>): number {
   if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
   if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
   return 2;
@@ -124,11 +199,16 @@ export interface RunBinOptions {
   version: string;
   /** @default process.argv */
   argv?: string[];
-  /** Builds the commander program (configured with `exitOverride()`). */
-  loadProgram: () => Promise<{ parseAsync(argv: string[]): Promise<unknown> }>;
+  /** Builds the commander program (configured with `exitOverride()`) for the command line. */
+  loadProgram: (argv: readonly string[]) => Promise<{ parseAsync(argv: string[]): Promise<unknown> }>;
+  /**
+   * The root help as commander renders it, written at build time (`dist/help.txt`): `--help` prints it
+   * without loading commander. Unset, or when `RELETAN_LIVE_HELP` is set, commander renders it.
+   */
+  rootHelpFile?: string;
 }
 
-/** The whole life of a bin: `--version` without loading commander, parsing, exit codes, Ctrl-C. */
+/** The whole life of a bin: `--version` and `--help` without commander, parsing, exit codes, Ctrl-C. */
 export async function runBin(options: RunBinOptions): Promise<void> {
   const argv = options.argv ?? process.argv;
   const args = argv.slice(2);
@@ -136,13 +216,51 @@ export async function runBin(options: RunBinOptions): Promise<void> {
     process.stdout.write(`${options.version}\n`);
     return;
   }
+  if (args.length === 1 && (args[0] === '--help' || args[0] === '-h') && options.rootHelpFile) {
+    const help = process.env.RELETAN_LIVE_HELP ? undefined : readHelp(options.rootHelpFile);
+    if (help !== undefined) {
+      process.stdout.write(help);
+      return;
+    }
+  }
+  // Node 22.1+ caches compiled code between runs (a no-op on Node 20, which lacks it).
+  (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  // The AWS SDK warns on Node < 22 about its releases from 2027 on; reletan pins SDK releases that support
+  // Node 20, so in reletan's own process the notice is noise in every CI log. The SDK reads only this
+  // variable: it is set once here, for both bins, never per command (a user's own setting wins).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   installInterruptHandling();
   try {
-    const program = await options.loadProgram();
+    const program = await options.loadProgram(argv);
     await program.parseAsync(argv);
   } catch (error) {
     if (!isCommanderError(error)) throw error;
-    // commander has already printed its message.
+    // commander has already printed its message (on stderr); under --json the error is also the one
+    // JSON document on stdout, as every other error is.
     process.exitCode = exitCodeForCommander(error);
+    if (process.exitCode !== 0 && args.includes('--json')) {
+      process.stdout.write(`${JSON.stringify(commanderErrorJson(error), null, 2)}\n`);
+    }
+  }
+}
+
+/** A commander error as the documented `{ "error": … }` document: `commander.unknownOption` is `UNKNOWN_OPTION`. */
+export function commanderErrorJson(error: CommanderErrorLike) {
+  const name = error.code.replace(/^commander\./, '');
+  return {
+    error: {
+      code: name === 'help' ? 'COMMAND_REQUIRED' : name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase(),
+      kind: 'usage' as const,
+      message: name === 'help' ? 'a command is needed' : error.message.replace(/^error: /, ''),
+      hint: 'run with --help for usage',
+    },
+  };
+}
+
+function readHelp(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
 }

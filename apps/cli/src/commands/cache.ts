@@ -1,18 +1,34 @@
 import {
+  type CacheFlushResult,
   collectCacheStats,
-  decideFlush,
-  flushServers,
-  readRolloutStatus,
-  requireStageCache,
-  resolveCachePrefix,
+  runCacheFlush,
   type ServerStats,
 } from '@reletan/cache-coordinator';
+import {
+  type CachePrefixResult,
+  requireStageCache,
+  resolveCachePrefix,
+} from '@reletan/cache-coordinator/stage';
 import type { AppContext } from '@reletan/cli-kit';
-import { createGitRunner, ReletanError, usageError } from '@reletan/core';
+import { createGitRunner, usageError, withAppHints } from '@reletan/core';
 
 interface TimeoutOption {
   timeout?: string;
 }
+
+/**
+ * The library advises in words ("force the flush"); these commands say it with their own flags and
+ * commands, as they always have.
+ */
+const CACHE_HINTS = {
+  RELEASE_UNKNOWN: 'pass the release id with --release ID',
+  CACHE_RELEASE_MISSING: 'pass --release ID, or run where HEAD is a tagged commit of a git repository',
+  CACHE_UNREACHABLE: 'check the servers with "reletan cache stats STAGE"',
+  CACHE_ROLLOUT_IN_PROGRESS:
+    'wait for the rollout to finish (it flushes when its strategy is flush-after-rollout), or pass --force',
+  CACHE_SERVER_UNREACHABLE:
+    'try again once every server answers ("reletan cache stats STAGE"), or pass --force if it is gone for good',
+};
 
 /** `reletan cache prefix STAGE [--release ID]`: the prefix on stdout, how it was derived on stderr. */
 export async function printCachePrefix(
@@ -21,15 +37,20 @@ export async function printCachePrefix(
   options: { release?: string },
 ): Promise<number> {
   const { config, root } = await context.loadConfig({ required: true });
-  const result = await resolveCachePrefix({
-    config,
-    stage,
-    ...(options.release === undefined ? {} : { release: options.release }),
-    git: createGitRunner({ cwd: root, env: context.env }),
-  });
+  let result: CachePrefixResult;
+  try {
+    result = await resolveCachePrefix({
+      config,
+      stage,
+      ...(options.release === undefined ? {} : { release: options.release }),
+      git: createGitRunner({ cwd: root, env: context.env }),
+    });
+  } catch (error) {
+    throw withAppHints(error, CACHE_HINTS);
+  }
   const derivation =
     result.strategy === 'release'
-      ? `release ${result.release?.release} (${describeReleaseSource(result.release?.source)})`
+      ? `release ${result.release?.id} (${describeReleaseSource(result.release?.source)})`
       : result.strategy === 'schema'
         ? `schemaVersion ${result.schemaVersion}`
         : 'the same in every release: the deployer flushes after each rollout';
@@ -42,7 +63,7 @@ export async function printCachePrefix(
       strategy: result.strategy,
       app: result.app,
       appSource: result.appSource,
-      release: result.release?.release ?? null,
+      release: result.release?.id ?? null,
       releaseSource: result.release?.source ?? null,
       schemaVersion: result.schemaVersion ?? null,
       prefixKey: result.prefixKey,
@@ -113,7 +134,8 @@ function statsTable(stats: readonly ServerStats[]): string {
 /**
  * `reletan cache flush STAGE`: empties every key on the stage's servers, refused while a rollout of any
  * app or stage is in progress on them (old instances would refill the cache in the old format) unless
- * `--force`. The rollouts listed on the servers survive the flush.
+ * `--force`. The rollouts listed on the servers survive the flush. The check, the plan and `--dry-run`
+ * are the library's (`runCacheFlush`); this prints them.
  */
 export async function flushCache(
   context: AppContext,
@@ -126,30 +148,29 @@ export async function flushCache(
   context.logger.warn(
     `flush empties every key on ${servers.join(', ')}: every app and every prefix stored there, not only stage ${stage}'s`,
   );
-  context.logger.progress(`checking for rollouts in progress on ${servers.length} memcached server(s)`);
-  const status = await readRolloutStatus(servers, { timeoutMs });
-  const decision = decideFlush(status, { force: options.force ?? false });
-  if (!decision.allowed) {
-    throw new ReletanError({
-      code: decision.code,
-      message: decision.message,
+  let result: CacheFlushResult;
+  try {
+    result = await runCacheFlush(servers, {
+      force: options.force ?? false,
+      dryRun: options.dryRun ?? false,
+      stage,
       input: { path: `stages.${stage}.cache` },
-      hint: decision.hint,
-      details: status.servers
-        .filter((server) => !server.reachable)
-        .map((server) => `${server.server}: ${server.error ?? 'did not answer'}`),
+      timeoutMs,
+      logger: context.logger,
     });
+  } catch (error) {
+    throw withAppHints(error, CACHE_HINTS);
   }
-  if (decision.warning) context.logger.warn(decision.warning);
 
-  if (options.dryRun) {
+  if (result.dryRun) {
     context.logger.result(
       {
         dryRun: true,
         stage,
         servers,
-        rolloutInProgress: status.inProgress,
-        rollouts: status.rollouts,
+        rolloutInProgress: result.status.inProgress,
+        rollouts: result.status.rollouts,
+        steps: result.steps,
       },
       [
         `would flush ${servers.length} memcached server(s) of stage ${stage}:`,
@@ -159,25 +180,12 @@ export async function flushCache(
     return 0;
   }
 
-  context.logger.progress(`flushing ${servers.length} memcached server(s)`);
-  const results = await flushServers(servers, { timeoutMs });
-  const failed = results.filter((result) => !result.flushed);
-  if (failed.length > 0) {
-    throw new ReletanError({
-      code: 'CACHE_FLUSH_INCOMPLETE',
-      message: `flushed ${results.length - failed.length} of ${results.length} memcached server(s) of stage ${stage}`,
-      details: results.map((result) =>
-        result.flushed ? `${result.server}: flushed` : `${result.server}: ${result.error ?? 'not flushed'}`,
-      ),
-      hint: 'a server that did not answer may or may not have been flushed; run the flush again once it answers',
-    });
-  }
-  for (const result of results) {
-    if (result.error) context.logger.warn(`${result.server}: ${result.error}`);
+  for (const flushed of result.flushed) {
+    if (flushed.error) context.logger.warn(`${flushed.server}: ${flushed.error}`);
   }
   context.logger.result(
-    { dryRun: false, stage, flushed: results },
-    results.map((result) => `✓ flushed ${result.server}`).join('\n'),
+    { dryRun: false, stage, flushed: result.flushed, steps: result.steps },
+    result.flushed.map((flushed) => `✓ flushed ${flushed.server}`).join('\n'),
   );
   return 0;
 }

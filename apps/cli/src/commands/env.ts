@@ -61,7 +61,7 @@ async function cachePrefixLayer(
   stage: string,
   release: string | undefined,
 ): Promise<ComputedLayer | undefined> {
-  const { resolveCacheEnv } = await import('@reletan/cache-coordinator');
+  const { resolveCacheEnv } = await import('@reletan/cache-coordinator/stage');
   const values = await resolveCacheEnv({
     config: config.config,
     stage,
