@@ -2,12 +2,14 @@
 // Runs are interleaved (one of each per round) so machine noise hits every case alike, and every child
 // gets the same minimal environment: variables such as NODE_EXTRA_CA_CERTS slow every node start and
 // would make the ratios look better than they are.
-// Target (PRODUCT.md): `reletan --version` and `--help` within 1.5x of `node -e 0`.
+// Targets: `reletan --version` and `--help` within 1.25x of `node -e 0` (the spine issue; PRODUCT.md says
+// 1.5x); a command group's help (`reletan release --help`) builds only that group's definition.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median, printTable } from './lib.mjs';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 25);
+const TARGET = 1.25;
 const cli = fileURLToPath(new URL('../apps/cli/dist/bin.cjs', import.meta.url));
 const ci = fileURLToPath(new URL('../apps/ci/dist/bin.cjs', import.meta.url));
 
@@ -17,6 +19,8 @@ const cases = [
   { name: 'node -e 0', args: ['-e', '0'] },
   { name: 'reletan --version', args: [cli, '--version'] },
   { name: 'reletan --help', args: [cli, '--help'] },
+  // No target: commander is loaded and one group built; shown so a group's cost stays visible.
+  { name: 'reletan release --help', args: [cli, 'release', '--help'], untargeted: true },
   { name: 'reletan-ci --help', args: [ci, '--help'] },
 ];
 
@@ -38,9 +42,9 @@ const rows = cases.map((benchCase, index) => {
     benchCase.name,
     value.toFixed(1),
     (value / baseline).toFixed(2),
-    index === 0 ? '' : value / baseline <= 1.5 ? 'ok' : 'OVER',
+    index === 0 || benchCase.untargeted ? '' : value / baseline <= TARGET ? 'ok' : 'OVER',
   ];
 });
 console.log(`\nstartup: median of ${rounds} interleaved runs, node ${process.version}\n`);
-printTable(['command', 'median ms', 'x node', 'target 1.5x'], rows);
+printTable(['command', 'median ms', 'x node', `target ${TARGET}x`], rows);
 if (rows.some((row) => row[3] === 'OVER') && process.env.BENCH_STRICT) process.exitCode = 1;

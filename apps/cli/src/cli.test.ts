@@ -316,6 +316,12 @@ describe('init', () => {
         { file: '.env.visible', action: 'create' },
         { file: '.gitignore', action: 'create' },
       ],
+      // The plan's steps: described, none run.
+      steps: ['reletan.config.ts', '.env.example', '.env.visible', '.gitignore'].map((file) => ({
+        id: `write:${file}`,
+        description: `create ${file}`,
+        status: 'planned',
+      })),
     });
     const { readdir } = await import('node:fs/promises');
     expect(await readdir(dir.path)).toEqual([]);

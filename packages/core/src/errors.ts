@@ -137,26 +137,32 @@ function fillHint(
   });
 }
 
-/** An app's hint for errors of one code: a text, or a function of the error (undefined keeps the library's). */
-export type AppHint = string | ((error: ReletanError) => string | undefined);
+/**
+ * An app's wording for errors of one code: a hint, or a function of the error giving a hint or a new
+ * message and hint (undefined keeps the library's).
+ */
+export type AppHint =
+  | string
+  | ((error: ReletanError) => string | { message?: string; hint?: string } | undefined);
 
 /**
- * The error with the hint the app gives for its code, else the error as it is. Libraries advise in words
- * ("pass a release id"); only the app knows the command that ran and its flags ("pass --release ID"), so a
- * library called from a pipeline or a service never advises a command that was not run.
+ * The error with the wording the app gives for its code, else the error as it is. Libraries advise in
+ * words ("give a release id"); only the app knows the command that ran and its flags ("pass --release
+ * ID"), so a library called from a pipeline or a service never advises a command that was not run.
  */
 export function withAppHints(error: unknown, hints: Readonly<Partial<Record<string, AppHint>>>): unknown {
   if (!isReletanError(error)) return error;
   const hint = hints[error.code];
   if (hint === undefined) return error;
-  const text = typeof hint === 'string' ? hint : hint(error);
-  if (text === undefined || text === error.hint) return error;
+  const given = typeof hint === 'string' ? { hint } : hint(error);
+  const wording = typeof given === 'string' ? { hint: given } : given;
+  if (wording === undefined || (wording.hint === error.hint && wording.message === undefined)) return error;
   const rehinted = new ReletanError({
     code: error.code,
-    message: error.message,
+    message: wording.message ?? error.message,
     kind: error.kind,
     ...(error.input ? { input: error.input } : {}),
-    hint: text,
+    hint: wording.hint ?? error.hintTemplate,
     actions: error.actions,
     details: error.details,
     ...(error.cause === undefined ? {} : { cause: error.cause }),

@@ -1,3 +1,5 @@
+export { type BuildStageEnvOptions, buildStageEnv, planEnvWrite, type StageEnvBuild } from './build.js';
+export { type CachePrefixLayerOptions, cachePrefixLayer } from './cache-layer.js';
 export { type DiffEnvOptions, type DiffValue, diffEnv, type EnvDiff } from './diff.js';
 export { type DotenvEntry, type ParsedDotenv, parseDotenv, scanDotenv } from './dotenv-parse.js';
 export { type DotenvQuoting, type EncodedValue, encodeDotenvValue } from './dotenv-write.js';

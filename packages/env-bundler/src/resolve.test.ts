@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errorToJson, formatError, isReletanError } from '@reletan/core';
+import { createLogger, errorToJson, formatError, isReletanError, type Logger } from '@reletan/core';
 import { makeTempDir, type TempDir } from '@reletan/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { diffEnv } from './diff.js';
@@ -9,6 +9,19 @@ import { describeSource } from './layers.js';
 import { buildEnv, type ResolveEnvOptions, resolveEnv } from './resolve.js';
 import type { SsmReader } from './ssm.js';
 import { writeEnvFile } from './write.js';
+
+/** A quiet logger that hands registered secrets and progress lines to the test. */
+function recordingLogger(record: {
+  secret?: (value: string) => void;
+  progress?: (message: string) => void;
+}): Logger {
+  const quiet = createLogger({ stdout: { write: () => true }, stderr: { write: () => true }, env: {} });
+  return {
+    ...quiet,
+    secret: (value) => record.secret?.(value),
+    progress: (message) => record.progress?.(message),
+  };
+}
 
 let dir: TempDir;
 beforeEach(async () => {
@@ -182,7 +195,7 @@ describe('layer order', () => {
     const events: string[] = [];
     const options = {
       cwd: dir.path,
-      onProgress: (message: string) => events.push(message),
+      logger: recordingLogger({ progress: (message) => events.push(message) }),
       sources: {
         ssm: async () => {
           events.push('read');
@@ -197,12 +210,12 @@ describe('layer order', () => {
 });
 
 describe('secrets', () => {
-  it('hands every secret value to onSecret as it is read, and no visible one', async () => {
+  it('registers every secret value with the logger as it is read, and no visible one', async () => {
     await fullProject();
     const registered: string[] = [];
     await resolveEnv(
       prodOptions({
-        onSecret: (value) => registered.push(value),
+        logger: recordingLogger({ secret: (value) => registered.push(value) }),
         sources: {
           env: { PROD_DB_PASSWORD: SECRETS.envSecret },
           ssm: ssmReader,
@@ -270,7 +283,9 @@ describe('secret files that cannot be read as written', () => {
       '.env.secret': `MAIL_PASSWORD=${SECRETS.fileSecret}\nSTRIPE_SECRET=old\n${PEM_LINES.join('\n')}\n`,
     });
     const registered: string[] = [];
-    const resolution = await resolveEnv(prodOptions({ onSecret: (value) => registered.push(value) }));
+    const resolution = await resolveEnv(
+      prodOptions({ logger: recordingLogger({ secret: (value) => registered.push(value) }) }),
+    );
     const errors = resolution.problems.filter((problem) => problem.severity === 'error');
     expect(errors.map((problem) => [problem.code, problem.file, problem.line, problem.key])).toEqual([
       ['ENV_LINE_IGNORED', '.env.secret', 4, undefined],
@@ -311,7 +326,9 @@ describe('secret files that cannot be read as written', () => {
       '.env.secret': `MAIL_PASSWORD=${SECRETS.fileSecret}\nSTRIPE_SECRET=old\nc2VjcmV0dG9rZW4xMjM0NTY=\n`,
     });
     const registered: string[] = [];
-    const resolution = await resolveEnv(prodOptions({ onSecret: (value) => registered.push(value) }));
+    const resolution = await resolveEnv(
+      prodOptions({ logger: recordingLogger({ secret: (value) => registered.push(value) }) }),
+    );
     expect(resolution.problems).toEqual([
       expect.objectContaining({
         severity: 'warning',

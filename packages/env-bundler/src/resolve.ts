@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { AwsAccess } from '@reletan/aws';
 import { type LoadedConfig, loadConfig, resolveStage } from '@reletan/config';
-import { displayPath, ReletanError } from '@reletan/core';
+import { displayPath, type GitRunner, type Logger, type ReleaseIdentity, ReletanError } from '@reletan/core';
+import { cachePrefixLayer } from './cache-layer.js';
 import { parseDotenv } from './dotenv-parse.js';
 import type { ComputedLayer, EnvSource, LayerEntry, LayerKind, LayerSummary, LoadedLayer } from './layers.js';
 import { summarizeLayer } from './layers.js';
@@ -37,13 +39,22 @@ export interface ResolveEnvOptions {
   /** Keys the example file does not list are errors instead of warnings. @default false */
   strict?: boolean;
   /**
-   * Called with every value read from a secret layer, before anything else happens (pass
-   * `logger.secret`); also with the name of each key read only from secret files that the example does
-   * not list (secret text on a line of its own can read as a key). @default none
+   * Every value read from a secret layer is registered with it (`logger.secret`) before anything else
+   * happens, and so is the name of each key read only from secret files that the example does not list
+   * (secret text on a line of its own can read as a key); slow reads (the SSM path) show as progress.
+   * @default none
    */
-  onSecret?: (value: string) => void;
-  /** Called before each slow read (the SSM path), with what is being waited for (pass `logger.progress`). @default none */
-  onProgress?: (message: string) => void;
+  logger?: Logger | undefined;
+  /** How the SSM layer reaches AWS. @default `createAwsAccess`, in the stage's deploy region when set */
+  aws?: AwsAccess | undefined;
+  /**
+   * The release the env is for: a stage with a `cache` section gets its cache prefix (`CACHE_PREFIX`, or
+   * `cache.prefixKey`) for this release, as a computed layer, so old and new code never share keys.
+   * @default the tag at HEAD, else the commit
+   */
+  release?: ReleaseIdentity | string | undefined;
+  /** The repository (the cache prefix's app name and release). @default a git runner in the config root */
+  git?: GitRunner | undefined;
 }
 
 /** A stage's env, merged, with where every key came from and every problem found. */
@@ -160,9 +171,10 @@ function computedLayer(layer: ComputedLayer, onSecret: (value: string) => void):
 
 /**
  * Reads and merges a stage's layers, in order: visible files, secret files, `secretEnv` variables, the
- * SSM path, computed values; then checks the example file and lints the visible files. Never throws
- * for problems in the layers (they are returned); throws for an unknown stage, an unreadable file or a
- * failed SSM read. Secret values are passed to `onSecret` as soon as they are read.
+ * SSM path, computed values (the cache prefix of a stage with a `cache` section first); then checks the
+ * example file and lints the visible files. Never throws for problems in the layers (they are
+ * returned); throws for an unknown stage, an unreadable file or a failed SSM read. Secret values are
+ * registered with the logger as soon as they are read.
  */
 export async function resolveEnv(options: ResolveEnvOptions): Promise<EnvResolution> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
@@ -170,7 +182,7 @@ export async function resolveEnv(options: ResolveEnvOptions): Promise<EnvResolut
   const stage = resolveStage(loaded.config, options.stage);
   const { env: stageEnv } = stage;
   const root = loaded.root;
-  const onSecret = options.onSecret ?? (() => {});
+  const onSecret = (value: string) => options.logger?.secret(value);
   const sources = options.sources ?? {};
 
   const layers: LoadedLayer[] = [];
@@ -184,8 +196,12 @@ export async function resolveEnv(options: ResolveEnvOptions): Promise<EnvResolut
     const ssmPath = stageEnv.ssmPath;
     const reader: SsmReader =
       sources.ssm ??
-      ((where) => readSsmParameters(where, stage.deploy?.region ? { region: stage.deploy.region } : {}));
-    options.onProgress?.(`reading SSM parameters under ${ssmPath}`);
+      ((where) =>
+        readSsmParameters(where, {
+          ...(stage.deploy?.region ? { region: stage.deploy.region } : {}),
+          ...(options.aws ? { aws: options.aws } : {}),
+        }));
+    options.logger?.progress(`reading SSM parameters under ${ssmPath}`);
     const parameters = await reader(ssmPath);
     for (const parameter of parameters) onSecret(parameter.value);
     layers.push({
@@ -197,7 +213,17 @@ export async function resolveEnv(options: ResolveEnvOptions): Promise<EnvResolut
       problems: [],
     });
   }
-  for (const layer of sources.computed ?? []) layers.push(computedLayer(layer, onSecret));
+  const cache = stage.cache
+    ? await cachePrefixLayer({
+        config: loaded.config,
+        stage: stage.name,
+        cwd: root,
+        ...(options.release === undefined ? {} : { release: options.release }),
+        ...(options.git ? { git: options.git } : {}),
+      })
+    : undefined;
+  for (const layer of [...(cache ? [cache] : []), ...(sources.computed ?? [])])
+    layers.push(computedLayer(layer, onSecret));
 
   const merged = mergeLayers(layers);
   const problems = [...merged.problems];

@@ -1,22 +1,16 @@
-import path from 'node:path';
 import type { AppContext } from '@reletan/cli-kit';
-import type { LoadedConfig } from '@reletan/config';
-import { displayPath, usageError } from '@reletan/core';
+import { type AppHint, displayPath, usageError, withAppHints } from '@reletan/core';
 import {
-  assertBuildable,
-  type ComputedLayer,
+  buildStageEnv,
   describeSource,
   diffEnv,
   type EnvFormat,
-  type EnvProblem,
   type EnvResolution,
   explainKey,
   formatProblem,
   formatProblems,
   keyProblem,
-  renderEnv,
   resolveEnv,
-  writeEnvFile,
 } from '@reletan/env-bundler';
 
 export interface EnvBuildOptions extends StageEnvOptions {
@@ -37,43 +31,30 @@ async function resolveStageEnv(
   stage: string,
   options: StageEnvOptions = {},
 ): Promise<EnvResolution> {
+  return resolveEnv({ ...(await stageEnvOptions(context, options)), stage }).catch((error: unknown) => {
+    throw withAppHints(error, ENV_HINTS);
+  });
+}
+
+/** What every env command passes the library: the config, the context's logger, AWS and git, the release. */
+async function stageEnvOptions(context: AppContext, options: StageEnvOptions) {
   const config = await context.loadConfig({ required: true });
-  const cache = await cachePrefixLayer(context, config, stage, options.release);
-  return resolveEnv({
-    stage,
+  return {
     cwd: context.cwd,
     config,
     strict: options.strict ?? false,
-    sources: { env: context.env, computed: cache ? [cache] : [] },
-    onSecret: (value) => context.logger.secret(value),
-    onProgress: (message) => context.logger.progress(message),
-  });
+    sources: { env: context.env },
+    logger: context.logger,
+    aws: context.aws(),
+    git: context.git(config.root),
+    ...(options.release === undefined ? {} : { release: options.release }),
+  };
 }
 
-/**
- * The stage's cache prefix (`CACHE_PREFIX`, or `cache.prefixKey`), so the app reads the keys scoped to
- * the release it runs: old and new code never share cache entries during a rollout. None for a stage
- * without a cache section.
- */
-async function cachePrefixLayer(
-  context: AppContext,
-  config: LoadedConfig,
-  stage: string,
-  release: string | undefined,
-): Promise<ComputedLayer | undefined> {
-  const { resolveCacheEnv } = await import('@reletan/cache-coordinator/stage');
-  const values = await resolveCacheEnv({
-    config: config.config,
-    stage,
-    cwd: context.cwd,
-    ...(release === undefined ? {} : { release }),
-  });
-  return Object.keys(values).length > 0 ? { name: 'cache-coordinator', values } : undefined;
-}
-
-function warnAll(context: AppContext, problems: readonly EnvProblem[]): void {
-  for (const problem of problems) context.logger.warn(formatProblem(problem));
-}
+/** The CLI's wording for the hints whose fix is one of its flags. */
+const ENV_HINTS: Readonly<Record<string, AppHint>> = {
+  RELEASE_UNKNOWN: 'pass the release id with --release ID',
+};
 
 /**
  * Rows as aligned columns. Cells are redacted before they are measured: a masked cell padded to its
@@ -95,22 +76,21 @@ export async function buildEnvCommand(
   options: EnvBuildOptions,
 ): Promise<number> {
   const format = options.format ?? 'dotenv';
-  if (format !== 'dotenv' && options.out === undefined) {
-    throw usageError('ENV_OUT_REQUIRED', `--format ${format} needs --out FILE`, {
-      hint: `reletan never prints secret values, so the ${format} output goes to a file: add --out FILE`,
+  const { built, rendered, out, bytes, report } = await buildStageEnv({
+    ...(await stageEnvOptions(context, options)),
+    stage,
+    format,
+    out: options.out,
+    dryRun: options.dryRun,
+  }).catch((error: unknown) => {
+    throw withAppHints(error, {
+      ...ENV_HINTS,
+      ENV_OUT_REQUIRED: () => ({
+        message: `--format ${format} needs --out FILE`,
+        hint: `reletan never prints secret values, so the ${format} output goes to a file: add --out FILE`,
+      }),
     });
-  }
-  const resolution = await resolveStageEnv(context, stage, options);
-  warnAll(
-    context,
-    resolution.problems.filter((problem) => problem.severity === 'warning'),
-  );
-  const built = assertBuildable(resolution);
-  const out = options.out === undefined ? built.out : path.resolve(context.cwd, options.out);
-  const rendered = renderEnv(built.values, { format, stage: built.stage });
-  for (const warning of rendered.warnings) context.logger.warn(warning);
-  const bytes = Buffer.byteLength(rendered.content, 'utf8');
-  if (!options.dryRun) await writeEnvFile(out, rendered.content);
+  });
 
   const shown = displayPath(context.cwd, out);
   const keys = Object.values(built.provenance).map((record) => ({
@@ -138,6 +118,7 @@ export async function buildEnvCommand(
       written: !options.dryRun,
       bytes,
       keys,
+      steps: report.steps,
       layers: built.layers,
       warnings: [...built.warnings, ...rendered.warnings.map((message) => ({ message }))],
     },

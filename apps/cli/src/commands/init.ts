@@ -2,7 +2,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppContext } from '@reletan/cli-kit';
 import { CONFIG_FILE_NAMES } from '@reletan/config';
-import { createGitRunner, parseRepositoryUrl, ReletanError, writeFileAtomic } from '@reletan/core';
+import {
+  type GitRunner,
+  type Plan,
+  parseRepositoryUrl,
+  ReletanError,
+  runPlan,
+  writeFileAtomic,
+} from '@reletan/core';
 
 export interface InitOptions {
   format?: 'ts' | 'json';
@@ -47,7 +54,7 @@ export async function init(context: AppContext, options: InitOptions): Promise<n
     });
   }
 
-  const facts = await readRepositoryFacts(context.cwd);
+  const facts = await readRepositoryFacts(context.git());
   plan.push({
     file: target,
     action: existing.includes(target) ? 'overwrite' : 'create',
@@ -64,12 +71,20 @@ export async function init(context: AppContext, options: InitOptions): Promise<n
   }
   plan.push(await planGitignore(context.cwd));
 
-  if (!options.dryRun) {
-    for (const item of plan) {
-      if (item.action === 'keep') continue;
-      await writeFileAtomic(path.join(context.cwd, item.file), item.content);
-    }
-  }
+  // Every file is checked above before any is written; a dry run describes the writes and does none.
+  const writes: Plan = {
+    steps: plan
+      .filter((item) => item.action !== 'keep')
+      .map((item) => ({
+        id: `write:${item.file}`,
+        describe: () => `${item.action === 'append' ? 'append to' : item.action} ${item.file}`,
+        run: () => writeFileAtomic(path.join(context.cwd, item.file), item.content),
+      })),
+    done: plan
+      .filter((item) => item.action === 'keep')
+      .map((item) => `${item.file} ${item.note ?? 'exists'}`),
+  };
+  const report = await runPlan(writes, { services: {}, dryRun: options.dryRun });
 
   const verb = (action: FileAction) =>
     options.dryRun
@@ -86,6 +101,7 @@ export async function init(context: AppContext, options: InitOptions): Promise<n
     {
       dryRun: options.dryRun === true,
       files: plan.map(({ file, action, note }) => ({ file, action, ...(note ? { note } : {}) })),
+      steps: report.steps,
     },
     lines.join('\n'),
   );
@@ -116,8 +132,7 @@ interface RepositoryFacts {
 }
 
 /** What git already says about the project, so the starter config needs fewer edits. */
-async function readRepositoryFacts(cwd: string): Promise<RepositoryFacts> {
-  const git = createGitRunner({ cwd });
+async function readRepositoryFacts(git: GitRunner): Promise<RepositoryFacts> {
   const ask = async (args: string[]) => {
     const result = await git.run(args, { allowFailure: true }).catch(() => undefined);
     return result?.exitCode === 0 ? result.stdout.trim() : undefined;
