@@ -157,6 +157,8 @@ describe('installs and loads in a plain npm project without config, zod or SDK c
         'install',
         '--no-audit',
         '--no-fund',
+        // The registry is asked only for what npm's cache lacks: on a warm machine, no network at all.
+        '--prefer-offline',
         '--loglevel=error',
         ...packed.map((file) => path.join(tarballs, file)),
       ],
