@@ -40,7 +40,14 @@ function sourceFiles(dir: URL, prefix = ''): string[] {
  *   may nest (`src/commands/deploy/index.ts` → `dist/commands/deploy/index.js`).
  * - `dist/help.txt`: the root help, pre-rendered, so `--help` needs no commander.
  */
-export function appBuild(options: { packageDir: URL; library?: boolean }): Options[] {
+export function appBuild(options: {
+  packageDir: URL;
+  /**
+   * What the package exports to other packages, with types: `index` (the config helpers), `testing`,
+   * and commands the other bin re-exports (`commands/automerge`), as entry name → source file.
+   */
+  exports?: Record<string, string>;
+}): Options[] {
   const { version } = JSON.parse(readFileSync(new URL('package.json', options.packageDir), 'utf8')) as {
     version: string;
   };
@@ -55,10 +62,10 @@ export function appBuild(options: { packageDir: URL; library?: boolean }): Optio
   const define = { __RELETAN_VERSION__: JSON.stringify(version) };
   return [
     {
-      entry: { ...commands, ...(options.library ? { index: 'src/index.ts' } : {}) },
+      entry: { ...commands, ...options.exports },
       format: ['esm'],
       target: 'node20',
-      dts: options.library ? { entry: 'src/index.ts' } : false,
+      dts: options.exports ? { entry: options.exports } : false,
       sourcemap: true,
       splitting: true,
       define,

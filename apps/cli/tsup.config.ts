@@ -3,7 +3,15 @@ import { createRequire } from 'node:module';
 import { defineConfig } from 'tsup';
 import { appBuild } from '../../scripts/tsup-app.js';
 
-const [esm, bin] = appBuild({ packageDir: new URL('./', import.meta.url), library: true });
+const [esm, bin] = appBuild({
+  packageDir: new URL('./', import.meta.url),
+  exports: {
+    index: 'src/index.ts',
+    testing: 'src/testing.ts',
+    // reletan-ci offers the same command (see README: where a command both bins offer lives).
+    'commands/automerge': 'src/commands/automerge.ts',
+  },
+});
 
 export default defineConfig([
   {

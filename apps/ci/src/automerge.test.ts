@@ -7,12 +7,12 @@ import {
   mergeResultBody,
   pullRequestBody,
   reviewBody,
-  runAutomergeInProcess,
   startFakeGitHub,
 } from '@reletan/auto-merge/testing';
 import type { GlobalOptions } from '@reletan/cli-kit';
 import { makeTempDir, runNodeScript, type TempDir } from '@reletan/core/testing';
 import nock from 'nock';
+import { runAutomergeInProcess } from 'reletan/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AutomergeOptions } from './commands/automerge.js';
 

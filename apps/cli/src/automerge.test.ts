@@ -7,7 +7,6 @@ import {
   mergeResultBody,
   pullRequestBody,
   reviewBody,
-  runAutomergeInProcess,
   startFakeGitHub,
 } from '@reletan/auto-merge/testing';
 import type { GlobalOptions } from '@reletan/cli-kit';
@@ -16,6 +15,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runRecordingModules } from '../test/loaded-modules.js';
 import type { AutomergeOptions } from './commands/automerge.js';
+import { runAutomergeInProcess } from './testing.js';
 
 const bin = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 const API = 'https://api.github.com';

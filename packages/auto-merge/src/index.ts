@@ -5,7 +5,6 @@ export {
   type KeepBranches,
   UNKNOWN_MERGEABILITY_DELAYS,
 } from './auto-merge.js';
-export { type AutomergeCommandOptions, automergeCommand } from './command.js';
 export { type DecideMergeOptions, decideMerge, isFromFork } from './decide-merge.js';
 export { describeResult } from './describe-result.js';
 export { type BlockedContext, explainBlocked, explainUnstable } from './explain-block.js';

@@ -1,5 +1,2 @@
-/** `reletan-ci automerge`: the build's own PR, or `--pr URL|NUMBER`. */
-export {
-  type AutomergeCommandOptions as AutomergeOptions,
-  automergeCommand as automerge,
-} from '@reletan/auto-merge';
+/** `reletan-ci automerge`: the build's own PR, or `--pr URL|NUMBER` — the same command as `reletan automerge`. */
+export { type AutomergeOptions, automerge } from 'reletan/commands/automerge';
