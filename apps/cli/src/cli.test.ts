@@ -39,6 +39,21 @@ describe('version and help', () => {
     expect(result).toEqual({ exitCode: 0, stdout: `${version}\n`, stderr: '' });
   });
 
+  it('prints the root help pre-rendered at build time, exactly as commander renders it', async () => {
+    const prerendered = await reletan(['--help']);
+    const live = await reletan(['--help'], { RELETAN_LIVE_HELP: '1' });
+    expect(prerendered).toEqual({ exitCode: 0, stdout: live.stdout, stderr: '' });
+  });
+
+  it("builds a group's commands when it is named, for its help and for its commands", async () => {
+    const result = await reletan(['release', '--help']);
+    expect(result.exitCode).toBe(0);
+    for (const text of ['start [options] [version]', 'finish [options] [version]', 'notes [options]']) {
+      expect(result.stdout).toContain(text);
+    }
+    expect((await reletan(['help', 'cache'])).stdout).toContain('flush [options] <stage>');
+  });
+
   it('lists the commands and the global flags', async () => {
     const result = await reletan(['--help']);
     expect(result.exitCode).toBe(0);
@@ -99,6 +114,32 @@ describe('bad usage', () => {
   it('exits 2 when --quiet and --verbose are both given', async () => {
     expect((await reletan(['--quiet', '--verbose', 'config', 'check'])).exitCode).toBe(2);
   });
+
+  it.each([
+    [['release', 'start', '--bogus', '--json'], 'UNKNOWN_OPTION', "unknown option '--bogus'"],
+    [['deploy-everything', '--json'], 'UNKNOWN_COMMAND', "unknown command 'deploy-everything'"],
+    [
+      ['release', 'start', '--bump', 'huge', '--json'],
+      'INVALID_ARGUMENT',
+      "option '--bump <part>' argument 'huge' is invalid",
+    ],
+    [['env', 'build', '--json'], 'MISSING_ARGUMENT', "missing required argument 'stage'"],
+    [['config', '--json'], 'COMMAND_REQUIRED', 'a command is needed'],
+  ])(
+    'prints a usage error of %j as the JSON error document under --json (exit 2)',
+    async (args, code, message) => {
+      const result = await reletan(args);
+      expect(result.exitCode).toBe(2);
+      expect(JSON.parse(result.stdout)).toEqual({
+        error: {
+          code,
+          kind: 'usage',
+          message: expect.stringContaining(message),
+          hint: 'run with --help for usage',
+        },
+      });
+    },
+  );
 });
 
 describe('config check', () => {

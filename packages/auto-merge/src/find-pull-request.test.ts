@@ -171,7 +171,8 @@ describe('the commit the build checked', () => {
       await expect(findPullRequest({ input: '35', env })).rejects.toMatchObject({
         code: 'CI_SHA_UNKNOWN',
         kind: 'usage',
-        hint: expect.stringContaining('--expected-sha'),
+        // The option as an action the bins spell (`pass --expected-sha SHA`).
+        actions: { expected: expect.objectContaining({ type: 'option', name: 'expectedSha' }) },
       });
       expect(await findPullRequest({ input: '35', expectedSha: CHECKED, env })).toMatchObject({
         number: 35,

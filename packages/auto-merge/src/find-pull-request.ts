@@ -81,7 +81,10 @@ export async function findPullRequest(options: FindPullRequestOptions = {}): Pro
       `--expected-sha ${expected} is not ${checked}, the commit this build checked for ${target.url}`,
       {
         input: { key: '--expected-sha', url: target.url },
-        hint: "pass the commit the build tested (on workflow_run: github.event.workflow_run.head_sha), or leave --expected-sha out to use the build's",
+        hint: "give the commit the build tested (on workflow_run: github.event.workflow_run.head_sha), or {noExpected} to use the build's",
+        actions: {
+          noExpected: { type: 'option', name: 'expectedSha', use: 'omit', words: 'give none' },
+        },
       },
     );
   }
@@ -111,7 +114,10 @@ function checkedByBuild(ci: CiContext, target: PullRequestTarget, expected: stri
       `${target.url} is one of the ${ci.pullRequests.length} pull requests of this build, and the build does not say which commit it checked`,
       {
         input: { url: target.url },
-        hint: 'pass the commit the build tested with --expected-sha (on workflow_run: github.event.workflow_run.head_sha)',
+        hint: 'give the commit the build tested: {expected} (on workflow_run: github.event.workflow_run.head_sha)',
+        actions: {
+          expected: { type: 'option', name: 'expectedSha', value: 'SHA', words: 'the expected head sha' },
+        },
       },
     );
   }

@@ -52,7 +52,9 @@ describe('finding the config', () => {
     const error = await loadError({ cwd: dir, required: true });
     expect(error.code).toBe('CONFIG_NOT_FOUND');
     expect(error.kind).toBe('usage');
-    expect(error.hint).toContain('reletan init');
+    // The init as an action the app spells ("run "reletan init""), never CLI syntax in the library.
+    expect(error.hint).toBe('run the init to create one, or name the config file to use');
+    expect(error.actions.init).toMatchObject({ type: 'run', command: ['init'] });
   });
 
   it('loads the file given with --config, relative to the cwd, without searching', async () => {

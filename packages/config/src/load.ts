@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { displayPath, escapeRegExp, ReletanError, usageError } from '@reletan/core';
+import { displayPath, escapeRegExp, type HintAction, ReletanError, usageError } from '@reletan/core';
 import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
 import type { ReletanConfig } from './schema.js';
 import { lineAndColumn, validateConfig } from './validate.js';
@@ -15,6 +15,15 @@ export const CONFIG_FILE_NAMES = [
   'reletan.config.mjs',
   'reletan.config.json',
 ] as const;
+
+/** Hint actions: creating a config, and naming one (the CLI's `init` command and `--config` flag). */
+const INIT: HintAction = { type: 'run', command: ['init'], words: 'run the init' };
+const CHOOSE_CONFIG: HintAction = {
+  type: 'option',
+  name: 'config',
+  value: 'PATH',
+  words: 'name the config file to use',
+};
 
 export interface LoadConfigOptions {
   /** Where the search starts and what relative paths are resolved against. @default process.cwd() */
@@ -46,7 +55,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   if (!file) {
     if (options.required) {
       throw usageError('CONFIG_NOT_FOUND', `no reletan config found in ${cwd} or any parent directory`, {
-        hint: 'run "reletan init" to create one, or pass --config PATH',
+        hint: '{init} to create one, or {config}',
+        actions: { init: INIT, config: CHOOSE_CONFIG },
       });
     }
     return { config: validateConfig({}), file: undefined, root: cwd };
@@ -79,7 +89,8 @@ export async function findConfigFile(cwd: string): Promise<string | undefined> {
         'CONFIG_AMBIGUOUS',
         `several config files in ${directory}: ${found.map((file) => path.basename(file)).join(', ')}`,
         {
-          hint: 'keep one of them, or choose with --config PATH',
+          hint: 'keep one of them, or {config}',
+          actions: { config: CHOOSE_CONFIG },
         },
       );
     }
@@ -96,7 +107,7 @@ async function explicitConfigFile(cwd: string, configFile: string): Promise<stri
   if (!info?.isFile()) {
     throw usageError('CONFIG_NOT_FOUND', `config file ${configFile} does not exist`, {
       input: { file: configFile },
-      hint: 'check the --config path (it is relative to the working directory)',
+      hint: 'check the path of the config file (it is relative to the working directory)',
     });
   }
   if (!/\.(json|[cm]?[jt]s)$/.test(file)) {
@@ -176,7 +187,8 @@ async function importConfigModule(file: string, shown: string): Promise<unknown>
       input: position
         ? { file: shown, line: Number(position[1]), column: Number(position[2]) }
         : { file: shown },
-      hint: 'fix the error in the config module; --verbose shows the full cause',
+      hint: 'fix the error in the config module ({verbose} to see the full cause)',
+      actions: { verbose: { type: 'option', name: 'verbose', words: 'ask for verbose output' } },
       cause: error,
     });
   }

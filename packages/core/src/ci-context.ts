@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { usageError } from './errors.js';
+import { type HintAction, usageError } from './errors.js';
 import { createGitRunner, type GitRunner } from './git.js';
 import { parsePullRequestUrl, parseRepositoryUrl } from './github-url.js';
 
@@ -255,6 +255,12 @@ function pullRequestFromEnv(url: string, variable: string): CiPullRequest {
  * every open PR of a branch, and merging the wrong one is worse than doing nothing).
  */
 export function requirePullRequest(context: CiContext): CiPullRequest {
+  const PR_OPTION: HintAction = {
+    type: 'option',
+    name: 'pr',
+    value: 'URL|NUMBER',
+    words: 'its URL or number',
+  };
   if (context.pullRequest) return context.pullRequest;
   if (context.pullRequests.length > 1) {
     throw usageError(
@@ -262,7 +268,8 @@ export function requirePullRequest(context: CiContext): CiPullRequest {
       `this build belongs to ${context.pullRequests.length} pull requests; reletan will not guess which one`,
       {
         details: context.pullRequests,
-        hint: 'pass the one you mean with --pr URL',
+        hint: 'name the one you mean: {pr}',
+        actions: { pr: PR_OPTION },
       },
     );
   }
@@ -272,8 +279,9 @@ export function requirePullRequest(context: CiContext): CiPullRequest {
     {
       hint:
         context.provider === 'circleci'
-          ? 'CircleCI sets CIRCLE_PULL_REQUEST only once the branch has an open PR; pass --pr URL to choose one'
-          : 'pass --pr URL|NUMBER',
+          ? 'CircleCI sets CIRCLE_PULL_REQUEST only once the branch has an open PR; name one: {pr}'
+          : 'name the pull request: {pr}',
+      actions: { pr: PR_OPTION },
     },
   );
 }

@@ -60,6 +60,7 @@ export function problemsError(stage: string, problems: readonly EnvProblem[]): R
         }
       : {}),
     details: single ? [] : errors.map(formatProblem),
-    hint: `fix what is named above ("reletan env check ${stage}" lists every problem); nothing was written`,
+    hint: 'fix what is named above ({check} to list every problem); nothing was written',
+    actions: { check: { type: 'run', command: ['env', 'check', stage], words: `check the env of ${stage}` } },
   });
 }

@@ -54,8 +54,9 @@ function unwritable(format: EnvFormat, problems: { key: string; problem: string 
     details: problems.length === 1 ? [] : problems.map(({ key, problem }) => `${key}: ${problem}`),
     hint:
       format === 'dotenv'
-        ? 'change the value (or move it to a format that can hold it, e.g. --format json); nothing was written'
+        ? 'change the value (or move it to a format that can hold it: {json}); nothing was written'
         : 'change the value; nothing was written',
+    actions: { json: { type: 'option', name: 'format', value: 'json', words: 'the json format' } },
   });
 }
 
@@ -218,7 +219,8 @@ export function renderEnv(values: EnvValues, options: RenderEnvOptions = {}): Re
       code: 'ENV_EB_TOO_LARGE',
       message: tooLargeMessage(laid.tooLarge),
       details: [`largest: ${laid.tooLarge.largest.join(', ')}`],
-      hint: 'ship the values in the source bundle as a .env file (--format dotenv) instead; nothing was written',
+      hint: 'ship the values in the source bundle as a .env file ({dotenv}) instead; nothing was written',
+      actions: { dotenv: { type: 'option', name: 'format', value: 'dotenv', words: 'the dotenv format' } },
     });
   }
   return {

@@ -101,7 +101,8 @@ export function gitHubFailure(
     hint:
       status !== undefined && status >= 500
         ? 'GitHub kept failing after the retries; check https://www.githubstatus.com and rerun the job'
-        : 'rerun with --verbose for details',
+        : '{verbose} for details',
+    actions: { verbose: { type: 'option', name: 'verbose', words: 'rerun with verbose output' } },
   });
 }
 
