@@ -1,5 +1,12 @@
 import type { ReletanConfig } from '@reletan/config';
-import { type CiContext, type CiProvider, type Clock, detectCiContext, type Logger } from '@reletan/core';
+import {
+  type CiContext,
+  type CiProvider,
+  type Clock,
+  detectCiContext,
+  type GitRunner,
+  type Logger,
+} from '@reletan/core';
 import { createGitHubAccess, type GitHubAccess } from '@reletan/github';
 import { autoMerge, type KeepBranches } from './auto-merge.js';
 import { findPullRequest } from './find-pull-request.js';
@@ -78,6 +85,8 @@ export interface AutomergeWithConfigOptions
   expectedSha?: string;
   /** Where git's `origin` names the repository of a bare number when nothing else does. @default process.cwd() */
   cwd?: string;
+  /** The repository's git runner (the CLI's shows every command under --verbose). @default one in `cwd` */
+  git?: GitRunner;
 }
 
 /**
@@ -87,11 +96,15 @@ export interface AutomergeWithConfigOptions
  * `git.releasePrefix` and `git.hotfixPrefix`).
  */
 export async function automergeWithConfig(options: AutomergeWithConfigOptions): Promise<AutoMergeResult> {
-  const { config, input, expectedSha, cwd, ...run } = options;
+  const { config, input, expectedSha, cwd, git, ...run } = options;
   // Detected once, when first needed: for the PR and the commit the build checked, then for the token warning.
   let detected: Promise<CiContext> | undefined;
   const detect = () =>
-    (detected ??= detectCiContext({ env: run.env ?? process.env, ...(cwd ? { cwd } : {}) }));
+    (detected ??= detectCiContext({
+      env: run.env ?? process.env,
+      ...(cwd ? { cwd } : {}),
+      ...(git ? { git } : {}),
+    }));
   const pullRequest = await findPullRequest({
     ...(input === undefined ? {} : { input }),
     ...(expectedSha === undefined ? {} : { expectedSha }),

@@ -3,7 +3,7 @@ import { detectCiContext } from '@reletan/core';
 
 /** `reletan-ci context`: the CI context, as JSON with --json, as aligned lines otherwise. */
 export async function printContext(context: AppContext): Promise<number> {
-  const ci = await detectCiContext({ env: context.env, cwd: context.cwd });
+  const ci = await detectCiContext({ env: context.env, cwd: context.cwd, git: context.git() });
   for (const warning of ci.warnings) context.logger.warn(warning);
   const rows: [string, string | null][] = [
     ['provider', ci.provider],

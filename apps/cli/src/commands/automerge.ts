@@ -29,6 +29,7 @@ export async function automerge(context: AppContext, options: AutomergeOptions):
     cwd: context.cwd,
     logger: context.logger,
     github: context.github(),
+    git: context.git(),
     clock: context.clock,
     signal: context.signal,
     dryRun: options.dryRun ?? false,

@@ -10,7 +10,7 @@ import {
   resolveCachePrefix,
 } from '@reletan/cache-coordinator/stage';
 import type { AppContext } from '@reletan/cli-kit';
-import { createGitRunner, usageError, withAppHints } from '@reletan/core';
+import { usageError, withAppHints } from '@reletan/core';
 
 interface TimeoutOption {
   timeout?: string;
@@ -43,7 +43,7 @@ export async function printCachePrefix(
       config,
       stage,
       ...(options.release === undefined ? {} : { release: options.release }),
-      git: createGitRunner({ cwd: root, env: context.env }),
+      git: context.git(root),
     });
   } catch (error) {
     throw withAppHints(error, CACHE_HINTS);
