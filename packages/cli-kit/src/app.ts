@@ -4,14 +4,17 @@ import { type AwsAccess, type AwsAccessOptions, createAwsAccess } from '@reletan
 import type { LoadedConfig } from '@reletan/config';
 import {
   type Clock,
+  createFileJournalStore,
   createGitRunner,
   createLogger,
+  displayPath,
   ExitCode,
   errorToJson,
   exitCodeFor,
   formatError,
   type GitRunner,
   type HintActionRenderer,
+  type JournalStore,
   type Logger,
   type OutputStream,
   systemClock,
@@ -77,6 +80,11 @@ export interface AppContext {
   github(): GitHubAccess;
   /** AWS clients on the SDK's own chain (`AWS_REGION`, profiles, `AWS_ENDPOINT_URL_*`); `--verbose` shows every request. */
   aws(): AwsAccess;
+  /**
+   * Where run journals are kept on this machine: `<dir>/.reletan/journal` (default: the config's root, else
+   * the working directory), one file per run, written atomically with mode 0600.
+   */
+  journalStore(dir?: string): JournalStore;
   /** Releases what the context holds (AWS sockets, the interrupt handler); {@link runAction} calls it. */
   dispose(): void;
 }
@@ -132,6 +140,11 @@ export function createAppContext(globals: GlobalOptions, io: AppIo = {}): AppCon
     },
     git: (dir = cwd) =>
       createGitRunner({ cwd: dir, env, onCommand: (args) => logger.debug(`git ${args.join(' ')}`) }),
+    journalStore: (dir = cwd) =>
+      createFileJournalStore({
+        dir: path.join(dir, '.reletan', 'journal'),
+        displayDir: displayPath(cwd, path.join(dir, '.reletan', 'journal')),
+      }),
     github: () => (github ??= createGitHubAccess({ env, logger, ...io.github })),
     aws: () => (aws ??= createAwsAccess({ logger, ...io.aws })),
     dispose: () => {

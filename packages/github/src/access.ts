@@ -32,6 +32,8 @@ export function createGitHubAccess(options: CreateGitHubAccessOptions = {}): Git
   const token: GitHubToken | undefined = options.token
     ? { token: options.token, source: 'GITHUB_TOKEN' }
     : resolveGitHubToken(env);
+  // Registered at once: the token is a secret from the moment it is read, not only once a client exists.
+  if (token) options.logger?.secret(token.token);
   const clients = new Map<string, Promise<Octokit>>();
   return {
     token,
