@@ -127,7 +127,11 @@ export const key: string = memcachedKey(prefix, \`product:\${id}\`);
 cache.close();
 `;
 
-describe('installs and loads in a plain npm project without config, zod or SDK code', () => {
+// Generous: on a loaded CI machine (other packages type-check and test at the same time) npm and tsc take
+// tens of seconds.
+describe('installs and loads in a plain npm project without config, zod or SDK code', {
+  timeout: 120_000,
+}, () => {
   let work: string;
   let project: string;
 
