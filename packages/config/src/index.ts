@@ -12,7 +12,10 @@ export type {
   CacheConfig,
   DeployConfig,
   DeployEnvironmentConfig,
+  DeployHooksConfig,
+  ElasticBeanstalkDeployConfig,
   GitConfig,
+  LocalDeployConfig,
   ReleaseConfig,
   ReletanConfig,
   ReletanConfigInput,
@@ -20,6 +23,6 @@ export type {
   StageConfig,
   StageEnvConfig,
 } from './schema.js';
-export { configSchema } from './schema.js';
+export { afterList, configSchema } from './schema.js';
 export { defaultStageEnv, type ResolvedStage, type ResolvedStageEnv, resolveStage } from './stage.js';
 export { type ConfigProblem, formatConfigPath, validateConfig } from './validate.js';

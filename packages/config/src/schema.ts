@@ -124,23 +124,87 @@ const ebEnvironmentName = z
     'must be 4 to 40 letters, digits or hyphens, not starting or ending with a hyphen (Elastic Beanstalk rule)',
   );
 
+const afterNames = z.union([z.string(), z.array(z.string()).min(1, 'must list at least one environment')]);
+
 export const deployEnvironmentSchema = strictObject({
   /** The Elastic Beanstalk environment name. */
   name: ebEnvironmentName,
   /** `worker` environments run jobs; `web` environments take traffic. */
   role: z.enum(['web', 'worker']),
-  /** The environment (same stage) that must finish deploying before this one starts. */
-  after: z.string().optional(),
+  /**
+   * The environment(s) of the same stage this one deploys after: it starts once they have finished (or,
+   * with `startDelaySeconds`, that long after they started). Environments without one start at once.
+   */
+  after: afterNames.optional(),
+  /**
+   * Start this long after the environments in `after` *start*, instead of after they finish: a
+   * staggered start (e.g. workers first, web 60 s later, both updating at once).
+   */
+  startDelaySeconds: z.int().min(0).max(3600).optional(),
 });
 
-export const deploySchema = strictObject({
-  /** @default "elastic-beanstalk" */
-  target: z.literal('elastic-beanstalk').default('elastic-beanstalk'),
+export const deployHooksSchema = strictObject({
+  /**
+   * Runs once per deploy, before the new code takes traffic, e.g. `php artisan migrate --force`
+   * (Elastic Beanstalk: a leader-only container command).
+   */
+  migrate: nonEmpty.optional(),
+  /**
+   * Run on every instance (every release directory, locally) before it serves the new release, in order,
+   * e.g. `php artisan config:cache`. @default []
+   */
+  perInstance: z.array(nonEmpty).default([]),
+});
+
+const s3BucketName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'must be an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)',
+  );
+
+/** Environment health colours Elastic Beanstalk reports (`Health`). */
+const healthColour = z.enum(['Green', 'Yellow', 'Red', 'Grey']);
+
+export const elasticBeanstalkDeploySchema = strictObject({
+  target: z.literal('elastic-beanstalk'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as "ap-northeast-1"'),
   /** The Elastic Beanstalk application name. */
   application: nonEmpty,
   environments: z.array(deployEnvironmentSchema).min(1, 'must list at least one environment'),
+  /** The S3 bucket for source bundles and the deploy lock. @default Elastic Beanstalk's own (CreateStorageLocation) */
+  bucket: s3BucketName.optional(),
+  /** Application versions always kept when old ones are deleted to stay under the account's quota. @default 50 */
+  keepVersions: z.int().min(1).max(1000).default(50),
+  /** How long one deploy may take before its updates are aborted and rolled back. @default 30 */
+  timeoutMinutes: z.int().min(1).max(360).default(30),
+  /** The health colours that count as deployed. @default ["Green"] */
+  healthy: z.array(healthColour).min(1, 'must list at least one colour').default(['Green']),
+  /** Let Elastic Beanstalk validate the bundle when the version is created (`Process=true`). @default false */
+  process: z.boolean().default(false),
+  hooks: deployHooksSchema.prefault({}),
 });
+
+export const localDeploySchema = strictObject({
+  target: z.literal('local'),
+  /** The directory releases go to: `path/releases/<label>`, with `path/current` pointing at the live one. */
+  path: nonEmpty,
+  /** Releases kept in all, the live one always among them. @default 5 */
+  keep: z.int().min(1).max(100).default(5),
+  hooks: deployHooksSchema.prefault({}),
+});
+
+/** `stages.S.deploy`: an Elastic Beanstalk deploy (the default target) or a local one. */
+export const deploySchema = z.preprocess(
+  (value) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) && !('target' in value)
+      ? { target: 'elastic-beanstalk', ...value }
+      : value,
+  z.discriminatedUnion('target', [elasticBeanstalkDeploySchema, localDeploySchema], {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'target must be "elastic-beanstalk" or "local"' : undefined,
+  }),
+);
 
 const cacheServer = z
   .string()
@@ -196,7 +260,7 @@ export const configSchema = strictObject({
   stages: z.record(stageName, stageSchema).default({}),
 }).superRefine((config, ctx) => {
   for (const [name, stage] of Object.entries(config.stages)) {
-    if (stage.deploy)
+    if (stage.deploy?.target === 'elastic-beanstalk')
       checkDeployOrder(stage.deploy.environments, ['stages', name, 'deploy', 'environments'], ctx);
     if (stage.cache?.strategy === 'schema' && stage.cache.schemaVersion === undefined) {
       ctx.addIssue({
@@ -207,6 +271,14 @@ export const configSchema = strictObject({
     }
   }
 });
+
+/** The environments an environment deploys after, as a list (`after` may name one). */
+export function afterList(environment: {
+  after?: string | readonly string[] | undefined;
+}): readonly string[] {
+  const { after } = environment;
+  return after === undefined ? [] : typeof after === 'string' ? [after] : after;
+}
 
 function checkDeployOrder(
   environments: readonly z.output<typeof deployEnvironmentSchema>[],
@@ -228,23 +300,37 @@ function checkDeployOrder(
 
   let unknownAfter = false;
   environments.forEach((environment, index) => {
-    if (environment.after === undefined) return;
-    if (environment.after === environment.name) {
-      unknownAfter = true;
+    const names = afterList(environment);
+    if (environment.startDelaySeconds !== undefined && names.length === 0) {
       ctx.addIssue({
         code: 'custom',
-        path: [...path, index, 'after'],
-        message: `environment "${environment.name}" cannot deploy after itself`,
-      });
-    } else if (!firstIndex.has(environment.after)) {
-      unknownAfter = true;
-      const guess = closestMatch(environment.after, [...firstIndex.keys()]);
-      ctx.addIssue({
-        code: 'custom',
-        path: [...path, index, 'after'],
-        message: `unknown environment "${environment.after}"${guess ? ` (did you mean "${guess}"?)` : ''}`,
+        path: [...path, index, 'startDelaySeconds'],
+        message: 'needs "after": the delay counts from the start of the environments it names',
       });
     }
+    names.forEach((after, position) => {
+      // A list's problems point at the entry: environments[1].after[0].
+      const at =
+        typeof environment.after === 'string'
+          ? [...path, index, 'after']
+          : [...path, index, 'after', position];
+      if (after === environment.name) {
+        unknownAfter = true;
+        ctx.addIssue({
+          code: 'custom',
+          path: at,
+          message: `environment "${environment.name}" cannot deploy after itself`,
+        });
+      } else if (!firstIndex.has(after)) {
+        unknownAfter = true;
+        const guess = closestMatch(after, [...firstIndex.keys()]);
+        ctx.addIssue({
+          code: 'custom',
+          path: at,
+          message: `unknown environment "${after}"${guess ? ` (did you mean "${guess}"?)` : ''}`,
+        });
+      }
+    });
   });
   if (unknownAfter) return;
 
@@ -258,23 +344,28 @@ function checkDeployOrder(
   }
 }
 
-/** Follows `after` links from every environment; returns the first cycle met, reported where it closes. */
+/** A cycle among the `after` links, reported at the environment that closes it; depth-first, in list order. */
 function findAfterCycle(
-  environments: readonly { name: string; after?: string | undefined }[],
+  environments: readonly { name: string; after?: string | readonly string[] | undefined }[],
 ): { index: number; names: string[] } | undefined {
-  const after = new Map(environments.map((environment) => [environment.name, environment.after]));
+  const after = new Map(environments.map((environment) => [environment.name, afterList(environment)]));
+  const done = new Set<string>();
+  const visit = (name: string, chain: string[]): string[] | undefined => {
+    const at = chain.indexOf(name);
+    if (at !== -1) return [...chain.slice(at), name];
+    if (done.has(name)) return undefined;
+    for (const next of after.get(name) ?? []) {
+      const cycle = visit(next, [...chain, name]);
+      if (cycle) return cycle;
+    }
+    done.add(name);
+    return undefined;
+  };
   for (const start of environments) {
-    const chain = [start.name];
-    let next = start.after;
-    while (next !== undefined) {
-      const at = chain.indexOf(next);
-      if (at !== -1) {
-        const names = [...chain.slice(at), next];
-        const closing = chain[chain.length - 1];
-        return { index: environments.findIndex((environment) => environment.name === closing), names };
-      }
-      chain.push(next);
-      next = after.get(next);
+    const names = visit(start.name, []);
+    if (names) {
+      const closing = names[names.length - 2];
+      return { index: environments.findIndex((environment) => environment.name === closing), names };
     }
   }
   return undefined;
@@ -289,6 +380,9 @@ export type GitConfig = z.output<typeof gitSchema>;
 export type ReleaseConfig = z.output<typeof releaseSchema>;
 export type AutomergeConfig = z.output<typeof automergeSchema>;
 export type DeployConfig = z.output<typeof deploySchema>;
+export type ElasticBeanstalkDeployConfig = z.output<typeof elasticBeanstalkDeploySchema>;
+export type LocalDeployConfig = z.output<typeof localDeploySchema>;
+export type DeployHooksConfig = z.output<typeof deployHooksSchema>;
 export type DeployEnvironmentConfig = z.output<typeof deployEnvironmentSchema>;
 export type CacheConfig = z.output<typeof cacheSchema>;
 export type SearchConfig = z.output<typeof searchSchema>;

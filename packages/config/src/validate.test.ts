@@ -30,7 +30,8 @@ function withEnvironments(environments: unknown[]) {
 describe('accepting configs', () => {
   it('accepts the documented example and keeps its values', () => {
     const config = validateConfig(exampleConfig);
-    expect(config.stages.dev?.deploy?.environments[1]?.after).toBe('shop-dev-worker');
+    const deploy = config.stages.dev?.deploy;
+    expect(deploy?.target === 'elastic-beanstalk' && deploy.environments[1]?.after).toBe('shop-dev-worker');
     expect(config.github.repository).toBe('acme/shop');
     expect(config.stages.prod).toEqual({ tag: 'v*' });
   });
@@ -275,5 +276,102 @@ describe('pointing at lines in JSON files', () => {
     const error = rejection(JSON.parse(text), text);
     expect(error.message).toBe('stages.dev.deploy.application: required (string)');
     expect(error.input).toMatchObject({ line: 3, column: 24 });
+  });
+});
+
+describe('deploy targets', () => {
+  it('defaults to Elastic Beanstalk with its defaults filled in', () => {
+    const deploy = validateConfig(withEnvironments([{ name: 'shop-dev-web', role: 'web' }])).stages.dev
+      ?.deploy;
+    expect(deploy).toMatchObject({
+      target: 'elastic-beanstalk',
+      keepVersions: 50,
+      timeoutMinutes: 30,
+      healthy: ['Green'],
+      process: false,
+      hooks: { perInstance: [] },
+    });
+  });
+
+  it('takes a list of environments in "after", and a staggered start', () => {
+    const deploy = validateConfig(
+      withEnvironments([
+        { name: 'shop-dev-worker', role: 'worker' },
+        { name: 'shop-dev-api', role: 'web' },
+        {
+          name: 'shop-dev-web',
+          role: 'web',
+          after: ['shop-dev-worker', 'shop-dev-api'],
+          startDelaySeconds: 60,
+        },
+      ]),
+    ).stages.dev?.deploy;
+    expect(deploy?.target === 'elastic-beanstalk' && deploy.environments[2]).toMatchObject({
+      after: ['shop-dev-worker', 'shop-dev-api'],
+      startDelaySeconds: 60,
+    });
+  });
+
+  it('points at the entry of an "after" list that names no environment, with a suggestion', () => {
+    expect(
+      rejection(
+        withEnvironments([
+          { name: 'shop-dev-worker', role: 'worker' },
+          { name: 'shop-dev-web', role: 'web', after: ['shop-dev-worker', 'shop-dev-wroker2'] },
+        ]),
+      ).message,
+    ).toBe(
+      'stages.dev.deploy.environments[1].after[1]: unknown environment "shop-dev-wroker2" (did you mean "shop-dev-worker"?)',
+    );
+  });
+
+  it('finds a cycle through "after" lists', () => {
+    const error = rejection(
+      withEnvironments([
+        { name: 'env-a', role: 'worker', after: ['env-b'] },
+        { name: 'env-b', role: 'web', after: ['env-c', 'env-a'] },
+        { name: 'env-c', role: 'web' },
+      ]),
+    );
+    expect(error.message).toContain('"after" forms a cycle: "env-a" → "env-b" → "env-a"');
+  });
+
+  it('refuses a start delay without "after" (it counts from their start)', () => {
+    expect(
+      rejection(withEnvironments([{ name: 'shop-dev-web', role: 'web', startDelaySeconds: 30 }])).message,
+    ).toBe(
+      'stages.dev.deploy.environments[0].startDelaySeconds: needs "after": the delay counts from the start of the environments it names',
+    );
+  });
+
+  it('accepts a local target with its hooks, and refuses Elastic Beanstalk keys there', () => {
+    const deploy = validateConfig({
+      stages: {
+        dev: {
+          deploy: {
+            target: 'local',
+            path: '/srv/shop',
+            hooks: { migrate: 'php artisan migrate --force', perInstance: ['php artisan config:cache'] },
+          },
+        },
+      },
+    }).stages.dev?.deploy;
+    expect(deploy).toEqual({
+      target: 'local',
+      path: '/srv/shop',
+      keep: 5,
+      hooks: { migrate: 'php artisan migrate --force', perInstance: ['php artisan config:cache'] },
+    });
+    expect(
+      rejection({
+        stages: { dev: { deploy: { target: 'local', path: '/srv/shop', region: 'ap-northeast-1' } } },
+      }).message,
+    ).toMatch(/^stages\.dev\.deploy\.region: unknown key "region"/);
+  });
+
+  it('names the targets for an unknown one', () => {
+    expect(rejection({ stages: { dev: { deploy: { target: 'heroku' } } } }).message).toContain(
+      'target must be "elastic-beanstalk" or "local"',
+    );
   });
 });

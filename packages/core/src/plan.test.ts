@@ -175,3 +175,122 @@ describe('resuming from the journal', () => {
     expect(report.steps.map((s) => s.status)).toEqual(['recorded', 'planned']);
   });
 });
+
+describe('steps that wait for others', () => {
+  /** A step taking `ms` on the clock, logging when it starts and ends. */
+  function timed(
+    id: string,
+    ms: number,
+    extra: Partial<Pick<Step<Services>, 'after' | 'startDelayMs'>> & { fail?: boolean } = {},
+  ): Step<Services> {
+    return {
+      id,
+      describe: () => `deploy ${id}`,
+      ...(extra.after ? { after: extra.after } : {}),
+      ...(extra.startDelayMs === undefined ? {} : { startDelayMs: extra.startDelayMs }),
+      run: async (context) => {
+        context.log.push(`${context.clock.now() - start} start ${id}`);
+        await context.clock.sleep(ms);
+        if (extra.fail) throw new ReletanError({ code: 'DEPLOY_FAILED', message: `${id} failed` });
+        context.log.push(`${context.clock.now() - start} end ${id}`);
+      },
+    };
+  }
+  const start = Date.UTC(2026, 0, 1);
+
+  it('run at the same time when nothing orders them, and a step after both starts when both are done', async () => {
+    const services = { log: [] as string[] };
+    const clock = createFakeClock(start);
+    const report = await runPlan(
+      {
+        steps: [
+          timed('version', 10),
+          timed('worker', 100, { after: ['version'] }),
+          timed('api', 50, { after: ['version'] }),
+          timed('web', 30, { after: ['worker', 'api'] }),
+        ],
+        done: [],
+      },
+      { services, clock },
+    );
+    expect(services.log).toEqual([
+      '0 start version',
+      '10 end version',
+      '10 start worker',
+      '10 start api',
+      '60 end api',
+      '110 end worker',
+      '110 start web',
+      '140 end web',
+    ]);
+    expect(report.durationMs).toBe(140);
+    expect(report.steps.map((step) => step.id)).toEqual(['version', 'worker', 'api', 'web']);
+  });
+
+  it('start a delay after what they wait for starts (a staggered start), not after it finishes', async () => {
+    const services = { log: [] as string[] };
+    await runPlan(
+      {
+        steps: [
+          timed('worker', 100, { after: [] }),
+          timed('web', 30, { after: ['worker'], startDelayMs: 60 }),
+        ],
+        done: [],
+      },
+      { services, clock: createFakeClock(start) },
+    );
+    expect(services.log).toEqual(['0 start worker', '60 start web', '90 end web', '100 end worker']);
+  });
+
+  it('start nothing new after a failure, let running steps finish, and report each', async () => {
+    const services = { log: [] as string[] };
+    const error = await runPlan(
+      {
+        steps: [
+          timed('worker', 20, { after: [], fail: true }),
+          timed('api', 50, { after: [] }),
+          timed('web', 30, { after: ['worker', 'api'] }),
+          timed('late', 10, { after: ['api'] }),
+        ],
+        done: [],
+      },
+      { services, clock: createFakeClock(start) },
+    ).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'DEPLOY_FAILED', message: 'worker failed' });
+    expect(services.log).toEqual(['0 start worker', '0 start api', '50 end api']);
+    expect(planReportOf(error)?.steps.map((step) => [step.id, step.status])).toEqual([
+      ['worker', 'failed'],
+      ['api', 'succeeded'],
+      ['web', 'not-run'],
+      ['late', 'not-run'],
+    ]);
+  });
+
+  it('refuse a plan whose step waits for one that is not before it', async () => {
+    await expect(
+      runPlan(
+        { steps: [timed('web', 1, { after: ['worker'] }), timed('worker', 1)], done: [] },
+        { services: { log: [] } },
+      ),
+    ).rejects.toThrow('step "web" waits for "worker", which is not before it in the plan');
+  });
+
+  it('count recorded steps as done when resuming, and start what waits for them', async () => {
+    const store = createMemoryJournalStore();
+    const journal = await openRunJournal(store, 'deploy/prod/v2');
+    await journal.record('worker', 'deploy worker', { rollbackTo: 'v1' });
+    const services = { log: [] as string[] };
+    const report = await runPlan(
+      {
+        steps: [
+          timed('worker', 100, { after: [] }),
+          timed('web', 30, { after: ['worker'], startDelayMs: 60 }),
+        ],
+        done: [],
+      },
+      { services, clock: createFakeClock(start), journal },
+    );
+    expect(services.log).toEqual(['60 start web', '90 end web']);
+    expect(report.steps.map((step) => step.status)).toEqual(['recorded', 'succeeded']);
+  });
+});

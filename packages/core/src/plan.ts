@@ -31,6 +31,16 @@ export interface Step<Services = object, Output = unknown> {
   describe(): string;
   /** Does the work; what it returns is the step's output (recorded in the journal, readable by later steps). */
   run(context: StepContext<Services>): Promise<Output> | Output;
+  /**
+   * The steps this one waits for. Steps whose dependencies are done run at the same time (e.g. two
+   * environments deployed in parallel). @default the step before it in the plan (a plan runs in order)
+   */
+  readonly after?: readonly string[];
+  /**
+   * Start this long after every step in `after` has *started*, instead of when they finish: a staggered
+   * start (workers first, web a minute later, both updating at once).
+   */
+  readonly startDelayMs?: number;
 }
 
 /**
@@ -85,10 +95,12 @@ export interface RunPlanOptions<Services> {
 }
 
 /**
- * Runs a plan's steps in order, or only describes them (`dryRun`). Each step reports started, progress
- * and finished (or failed) events with durations to the logger; a failure stops the run and is rethrown
- * with the report of what ran attached (see {@link planReportOf}). With a journal, every finished step is
- * recorded before the next one starts, and steps it already holds are not run again.
+ * Runs a plan's steps in order (steps with `after` as soon as what they wait for is done, several at once
+ * when it allows), or only describes them (`dryRun`). Each step reports started, progress and finished
+ * (or failed) events with durations to the logger. A failure starts nothing new, lets running steps
+ * finish, and is rethrown with the report of what ran attached (see {@link planReportOf}); so does an
+ * interruption (the signal), as `INTERRUPTED`. With a journal, every finished step is recorded before
+ * anything waiting for it starts, and steps it already holds are not run again.
  */
 export async function runPlan<Services>(
   plan: Plan<Services>,
@@ -115,21 +127,52 @@ export async function runPlan<Services>(
 
   const outputs = new Map<string, unknown>();
   const runStarted = clock.now();
-  for (const [index, step] of plan.steps.entries()) {
+  const reports = new Map<string, StepReport>();
+  const started = new Map<string, Deferred<boolean>>();
+  const finished = new Map<string, Deferred<boolean>>();
+  for (const step of plan.steps) {
+    started.set(step.id, deferred());
+    finished.set(step.id, deferred());
+  }
+  let firstError: { error: unknown } | undefined;
+  const stopped = () => firstError !== undefined || signal.aborted;
+
+  const notRun = (step: Step<Services>, description: string) => {
+    reports.set(step.id, { id: step.id, description, status: 'not-run' });
+    started.get(step.id)?.resolve(false);
+    finished.get(step.id)?.resolve(false);
+  };
+
+  const runStep = async (step: Step<Services>, index: number): Promise<void> => {
     const description = step.describe();
     const recorded = options.journal?.finished(step.id);
+    const dependencies = dependenciesOf(plan.steps, index);
     if (recorded) {
       outputs.set(step.id, recorded.output);
-      report.steps.push({ id: step.id, description, status: 'recorded' });
+      reports.set(step.id, { id: step.id, description, status: 'recorded' });
       emit({ type: 'skipped', stepId: step.id, description, reason: 'done by an earlier run' });
-      continue;
+      started.get(step.id)?.resolve(true);
+      finished.get(step.id)?.resolve(true);
+      return;
     }
-    if (signal.aborted) {
-      markNotRun(report, plan.steps.slice(index));
-      throw attachReport(interrupted(description), report);
+    // A staggered step waits for its dependencies to start, then for its delay; any other step for them to
+    // finish. A dependency that failed or never ran means this step does not run either.
+    const ready =
+      step.startDelayMs === undefined
+        ? await Promise.all(dependencies.map((id) => finished.get(id)?.promise))
+        : await Promise.all(dependencies.map((id) => started.get(id)?.promise));
+    if (!ready.every(Boolean) || stopped()) return notRun(step, description);
+    if (step.startDelayMs !== undefined && step.startDelayMs > 0) {
+      try {
+        await clock.sleep(step.startDelayMs, signal);
+      } catch {
+        return notRun(step, description);
+      }
+      if (stopped()) return notRun(step, description);
     }
-    const started = clock.now();
-    emit({ type: 'started', stepId: step.id, description, at: started });
+    const stepStarted = clock.now();
+    emit({ type: 'started', stepId: step.id, description, at: stepStarted });
+    started.get(step.id)?.resolve(true);
     const context = {
       ...options.services,
       signal,
@@ -141,26 +184,54 @@ export async function runPlan<Services>(
           | T
           | undefined,
     } as StepContext<Services>;
-    let output: unknown;
     try {
-      output = await step.run(context);
+      const output = await step.run(context);
+      outputs.set(step.id, output);
+      // Recorded before anything after it starts: a crash after this point never redoes this step.
+      await options.journal?.record(step.id, description, output);
     } catch (error) {
-      const durationMs = clock.now() - started;
-      report.steps.push({ id: step.id, description, status: 'failed', durationMs });
-      markNotRun(report, plan.steps.slice(index + 1));
-      report.durationMs = clock.now() - runStarted;
+      const durationMs = clock.now() - stepStarted;
+      firstError ??= { error };
+      reports.set(step.id, { id: step.id, description, status: 'failed', durationMs });
       emit({ type: 'failed', stepId: step.id, description, durationMs, error });
-      throw attachReport(error, report);
+      finished.get(step.id)?.resolve(false);
+      return;
     }
-    const durationMs = clock.now() - started;
-    outputs.set(step.id, output);
-    // Recorded before the next step starts: a crash after this point never redoes this step.
-    await options.journal?.record(step.id, description, output);
-    report.steps.push({ id: step.id, description, status: 'succeeded', durationMs });
+    const durationMs = clock.now() - stepStarted;
+    reports.set(step.id, { id: step.id, description, status: 'succeeded', durationMs });
     emit({ type: 'finished', stepId: step.id, description, durationMs });
-  }
+    finished.get(step.id)?.resolve(true);
+  };
+
+  await Promise.all(plan.steps.map((step, index) => runStep(step, index)));
+  // In plan order, whatever order the steps ran in.
+  report.steps = plan.steps.map((step) => reports.get(step.id) as StepReport);
   report.durationMs = clock.now() - runStarted;
+  if (firstError) throw attachReport(firstError.error, report);
+  const skipped = report.steps.find((step) => step.status === 'not-run');
+  if (skipped) throw attachReport(interrupted(skipped.description), report);
   return report;
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve: (value: T) => void = () => {};
+  const promise = new Promise<T>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
+/** The ids a step waits for: its `after`, else the step before it (a plan without `after` runs in order). */
+function dependenciesOf(steps: readonly Step<never>[], index: number): readonly string[] {
+  const step = steps[index] as Step<never>;
+  if (step.after !== undefined) return step.after;
+  const previous = steps[index - 1];
+  return previous ? [previous.id] : [];
 }
 
 /** The report of the run a failed {@link runPlan} threw from: which steps ran, failed and did not run. */
@@ -182,11 +253,6 @@ function attachReport(error: unknown, report: PlanReport): unknown {
   return error;
 }
 
-function markNotRun(report: PlanReport, steps: readonly Step<never>[]): void {
-  for (const step of steps)
-    report.steps.push({ id: step.id, description: step.describe(), status: 'not-run' });
-}
-
 function interrupted(description: string): ReletanError {
   return new ReletanError({
     code: 'INTERRUPTED',
@@ -202,6 +268,11 @@ function assertUniqueIds(steps: readonly Step<never>[]): void {
     if (seen.has(step.id)) {
       // A plan builder's bug, not the user's input: two steps would share one journal entry.
       throw new Error(`two steps of one plan have the id "${step.id}"`);
+    }
+    // Only on steps before it: a plan's order is one its dependencies allow (so no cycle can exist).
+    for (const id of step.after ?? []) {
+      if (!seen.has(id))
+        throw new Error(`step "${step.id}" waits for "${id}", which is not before it in the plan`);
     }
     seen.add(step.id);
   }

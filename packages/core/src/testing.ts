@@ -120,22 +120,61 @@ export interface FakeClock extends Clock {
   advance(ms: number): void;
 }
 
-/** A fake clock starting at `start` (ms since the epoch): hours of polling run in milliseconds. */
+/**
+ * A fake clock starting at `start` (ms since the epoch): hours of polling run in milliseconds. Time is
+ * virtual: a sleep wakes when every task is waiting (no promise work is left) and its wake time is the
+ * earliest, so concurrent sleeps overlap as real timers would (two environments polled at once take the
+ * longer of the two, not the sum). Sleeps that wake at the same time wake in the order they were asked.
+ */
 export function createFakeClock(start = Date.UTC(2026, 0, 1)): FakeClock {
   let now = start;
   const sleeps: number[] = [];
+  const timers: { wakeAt: number; order: number; wake: () => void }[] = [];
+  let order = 0;
+  let scheduled = false;
+  const advanceWhenIdle = () => {
+    if (scheduled) return;
+    scheduled = true;
+    // After every pending promise callback has run: then the tasks that will sleep have asked to.
+    setImmediate(() => {
+      scheduled = false;
+      if (timers.length === 0) return;
+      timers.sort((a, b) => a.wakeAt - b.wakeAt || a.order - b.order);
+      const next = timers[0] as (typeof timers)[number];
+      now = Math.max(now, next.wakeAt);
+      const due = timers.filter((timer) => timer.wakeAt <= now);
+      timers.splice(0, due.length);
+      for (const timer of due) timer.wake();
+      if (timers.length > 0) advanceWhenIdle();
+    });
+  };
   return {
     sleeps,
     now: () => now,
     advance: (ms) => {
       now += ms;
     },
-    sleep: async (ms, signal) => {
-      if (signal?.aborted) throw interruptedError(signal);
+    sleep: (ms, signal) => {
+      if (signal?.aborted) return Promise.reject(interruptedError(signal));
       sleeps.push(ms);
-      now += ms;
-      // Lets other tasks run, as a real timer would.
-      await Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = {
+          wakeAt: now + Math.max(0, ms),
+          order: order++,
+          wake: () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+        };
+        const onAbort = () => {
+          const at = timers.indexOf(timer);
+          if (at !== -1) timers.splice(at, 1);
+          reject(interruptedError(signal));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        timers.push(timer);
+        advanceWhenIdle();
+      });
     },
   };
 }

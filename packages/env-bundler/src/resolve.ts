@@ -198,7 +198,7 @@ export async function resolveEnv(options: ResolveEnvOptions): Promise<EnvResolut
       sources.ssm ??
       ((where) =>
         readSsmParameters(where, {
-          ...(stage.deploy?.region ? { region: stage.deploy.region } : {}),
+          ...(stage.deploy?.target === 'elastic-beanstalk' ? { region: stage.deploy.region } : {}),
           ...(options.aws ? { aws: options.aws } : {}),
         }));
     options.logger?.progress(`reading SSM parameters under ${ssmPath}`);
