@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createLogger, type OutputStream } from '@reletan/core';
-import { createTestRepo, makeTempDir } from '@reletan/core/testing';
+import { captureLogger, createTestRepo, makeTempDir } from '@reletan/core/testing';
 import { describe, expect, it } from 'vitest';
 import { findPullRequest } from './find-pull-request.js';
 
@@ -61,9 +60,7 @@ describe('the PR of a CI build', () => {
   });
 
   it('refuses to guess between several CircleCI PRs (exit 2)', async () => {
-    const chunks: string[] = [];
-    const sink: OutputStream = { write: (chunk: string) => chunks.push(chunk) };
-    const logger = createLogger({ stdout: sink, stderr: sink, env: {} });
+    const { logger, output } = captureLogger({ level: 'info' });
     await expect(
       findPullRequest({
         env: {
@@ -73,7 +70,7 @@ describe('the PR of a CI build', () => {
         logger,
       }),
     ).rejects.toMatchObject({ code: 'CI_PR_AMBIGUOUS', kind: 'usage' });
-    expect(chunks.join('')).toBe('');
+    expect(output()).toBe('');
   });
 
   it('is a usage error when the build has no PR', async () => {

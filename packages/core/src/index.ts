@@ -46,6 +46,7 @@ export {
   type JournalStore,
   type OpenRunJournalOptions,
   openRunJournal,
+  parseRecord,
   type RunJournal,
 } from './journal.js';
 export {
@@ -73,7 +74,9 @@ export {
   type CheckResult,
   type Clock,
   delaySequence,
+  interruptedError,
   systemClock,
+  throwIfAborted,
   type WaitResult,
   type WaitUntilOptions,
   waitUntil,

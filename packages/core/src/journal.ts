@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ReletanError } from './errors.js';
+import { type ErrorInput, ReletanError } from './errors.js';
 import { writeFileAtomic } from './fs.js';
 
 /** One finished step, as the journal keeps it. */
@@ -173,13 +173,21 @@ export function createMemoryJournalStore(location = 'memory'): JournalStore {
   };
 }
 
-/** Parses a stored record; a damaged one is an error naming the file, never silently a fresh start. */
-export function parseRecord(text: string, where: string, run: string): JournalRecord {
+/**
+ * Parses a stored record; a damaged one is an error naming where it is (a file, or an `s3://` URL as
+ * `input`), never silently a fresh start. Every store reads its records through this.
+ */
+export function parseRecord(
+  text: string,
+  where: string,
+  run: string,
+  input: ErrorInput = { file: where },
+): JournalRecord {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw damaged(where, 'it is not JSON', error);
+    throw damaged(where, input, 'it is not JSON', error);
   }
   const record = parsed as Partial<JournalRecord> | null;
   if (
@@ -189,16 +197,16 @@ export function parseRecord(text: string, where: string, run: string): JournalRe
     typeof record.steps !== 'object' ||
     record.steps === null
   ) {
-    throw damaged(where, `it is not the journal of run ${run}`);
+    throw damaged(where, input, `it is not the journal of run ${run}`);
   }
   return record as JournalRecord;
 }
 
-function damaged(where: string, why: string, cause?: unknown): ReletanError {
+function damaged(where: string, input: ErrorInput, why: string, cause?: unknown): ReletanError {
   return new ReletanError({
     code: 'JOURNAL_DAMAGED',
     message: `the run journal ${where} cannot be read: ${why}`,
-    input: { file: where },
+    input,
     hint: 'look at it, then delete it to start the run from the beginning (steps already done are checked again where they can be)',
     cause,
   });

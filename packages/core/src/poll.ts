@@ -153,3 +153,8 @@ export function interruptedError(signal: AbortSignal | undefined): ReletanError 
     hint: 'run the same operation again to continue',
   });
 }
+
+/** Throws {@link interruptedError} when `signal` has already aborted: a check between units of work. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw interruptedError(signal);
+}

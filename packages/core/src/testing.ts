@@ -6,7 +6,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { isReletanError, type ReletanError } from './errors.js';
 import { createGitRunner, type GitRunner } from './git.js';
+import { createLogger, type Logger, type LoggerOptions } from './logger.js';
 import { type Clock, interruptedError } from './poll.js';
 
 export interface TempDir {
@@ -177,4 +179,44 @@ export function createFakeClock(start = Date.UTC(2026, 0, 1)): FakeClock {
       });
     },
   };
+}
+
+/** A logger whose stdout and stderr are kept in memory, for tests that read what a user would see. */
+export interface CapturedLogger {
+  logger: Logger;
+  /** Everything written so far, stdout and stderr interleaved as written. */
+  output(): string;
+}
+
+/**
+ * A logger writing to memory: plain lines (no TTY, no colour), debug level unless `level` says otherwise,
+ * timestamps from `clock` when one is given (CI-style timestamped lines, as on a build machine).
+ */
+export function captureLogger(
+  options: Omit<LoggerOptions, 'stdout' | 'stderr' | 'now'> & { clock?: Clock } = {},
+): CapturedLogger {
+  const { clock, ...rest } = options;
+  const chunks: string[] = [];
+  const sink = { write: (chunk: string) => chunks.push(chunk) };
+  const logger = createLogger({
+    env: clock ? { CI: 'true' } : {},
+    level: 'debug',
+    ...rest,
+    stdout: sink,
+    stderr: sink,
+    ...(clock ? { now: () => new Date(clock.now()) } : {}),
+  });
+  return { logger, output: () => chunks.join('') };
+}
+
+/** The {@link ReletanError} `promise` rejects with; throws when it resolves or rejects with anything else. */
+export async function reletanRejection(promise: Promise<unknown>): Promise<ReletanError> {
+  const outcome = await promise.then(
+    () => ({ resolved: true as const }),
+    (error: unknown) => ({ resolved: false as const, error }),
+  );
+  if (outcome.resolved) throw new Error('expected a rejection, but the promise resolved');
+  if (!isReletanError(outcome.error))
+    throw new Error(`expected a ReletanError, got ${String(outcome.error)}`);
+  return outcome.error;
 }

@@ -1,15 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateConfig } from '@reletan/config';
-import {
-  createLogger,
-  formatError,
-  type GitRunner,
-  isReletanError,
-  type OutputStream,
-  type ReletanError,
-} from '@reletan/core';
-import type { TestRepo } from '@reletan/core/testing';
+import { formatError, type GitRunner, isReletanError, type ReletanError } from '@reletan/core';
+import { captureLogger, type TestRepo } from '@reletan/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { finishFlow, startFlow } from './flow.js';
 import { commitFile, createDevelopRepo } from './test-support.js';
@@ -47,15 +40,6 @@ async function webhookServer(status = 200): Promise<{ url: string; received: Rec
   return { url: `http://127.0.0.1:${port}/services/T0001/B0001/s3cretWebhookPart`, received };
 }
 
-function capturedLogger() {
-  const chunks: string[] = [];
-  const sink: OutputStream = { write: (chunk: string) => chunks.push(chunk) };
-  return {
-    logger: createLogger({ stdout: sink, stderr: sink, env: {}, level: 'debug' }),
-    text: () => chunks.join(''),
-  };
-}
-
 async function releaseReadyToFinish() {
   const repo = await createDevelopRepo();
   repos.push(repo);
@@ -86,7 +70,7 @@ describe('posting the release notes to Slack on finish', () => {
   it('posts the notes once when notify.slackWebhookEnv names a set variable, and never prints the URL', async () => {
     const { repo, config } = await releaseReadyToFinish();
     const slack = await webhookServer();
-    const { logger, text } = capturedLogger();
+    const { logger, output: text } = captureLogger();
     const result = await finishFlow({
       git: repo.git,
       config,
@@ -115,7 +99,7 @@ describe('posting the release notes to Slack on finish', () => {
     for (const env of [{}, { SLACK_WEBHOOK_URL: '' }]) {
       const { repo, config } = await releaseReadyToFinish();
       const slack = await webhookServer();
-      const { logger, text } = capturedLogger();
+      const { logger, output: text } = captureLogger();
       const result = await finishFlow({ git: repo.git, config, kind: 'release', env, logger });
       expect(result.slackPosted).toBe(false);
       expect(slack.received).toEqual([]);

@@ -1,4 +1,4 @@
-import { createLogger, type OutputStream } from '@reletan/core';
+import { captureLogger } from '@reletan/core/testing';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGitHubAccess } from './access.js';
@@ -16,15 +16,6 @@ beforeAll(() => {
 afterEach(() => {
   nock.cleanAll();
 });
-
-function quietLogger() {
-  const chunks: string[] = [];
-  const sink: OutputStream = { write: (chunk: string) => chunks.push(chunk) };
-  return {
-    logger: createLogger({ stdout: sink, stderr: sink, env: {}, level: 'debug' }),
-    text: () => chunks.join(''),
-  };
-}
 
 const fast = { retry: { retryAfterBaseValue: 1 }, throttle: { retryAfterBaseValue: 1 } };
 
@@ -62,7 +53,7 @@ describe('finding the token and API', () => {
 
 describe('requests', () => {
   it('authenticates with the token and never prints it', async () => {
-    const { logger, text } = quietLogger();
+    const { logger, output: text } = captureLogger();
     const scope = nock('https://api.github.com', {
       reqheaders: { authorization: 'token ghp_supersecret123' },
     })
@@ -118,7 +109,7 @@ describe('requests', () => {
   });
 
   it('waits out a secondary rate limit and retries, with a warning', async () => {
-    const { logger, text } = quietLogger();
+    const { logger, output: text } = captureLogger();
     const scope = nock('https://api.github.com')
       .get('/repos/acme/shop')
       .reply(403, { message: 'You have exceeded a secondary rate limit' }, { 'retry-after': '1' })
@@ -190,7 +181,7 @@ describe('which API serves a repository host', () => {
 
 describe('the access of a run', () => {
   it('makes one client per API, with the token, and sends it only to the API serving the host', async () => {
-    const { logger } = quietLogger();
+    const { logger } = captureLogger();
     const access = createGitHubAccess({ env: { GITHUB_TOKEN: 'ghp_test' }, logger });
     expect(access.token).toEqual({ token: 'ghp_test', source: 'GITHUB_TOKEN' });
     const first = await access.client('github.com', 'the repository acme/shop');
@@ -211,7 +202,7 @@ describe('the access of a run', () => {
 
   it('shows every request under --verbose: method, path and status, never the token', async () => {
     nock('https://api.github.com').get('/repos/acme/shop').reply(200, { full_name: 'acme/shop' });
-    const { logger, text } = quietLogger();
+    const { logger, output: text } = captureLogger();
     const access = createGitHubAccess({ env: { GITHUB_TOKEN: 'ghp_secret_token' }, logger });
     const client = await access.client('github.com', 'the repository');
     await client.rest.repos.get({ owner: 'acme', repo: 'shop' });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, formatError, type OutputStream } from '@reletan/core';
+import { formatError } from '@reletan/core';
+import { captureLogger } from '@reletan/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSlackNotifier } from './notifier.js';
 
@@ -54,12 +55,10 @@ describe('posting to a Slack webhook', () => {
 
   it('registers the URL as a secret, so nothing the logger prints shows it', async () => {
     const slack = await webhookServer();
-    const chunks: string[] = [];
-    const sink: OutputStream = { write: (chunk: string) => chunks.push(chunk) };
-    const logger = createLogger({ stdout: sink, stderr: sink, env: {}, level: 'debug' });
+    const { logger, output } = captureLogger();
     createSlackNotifier({ url: slack.url, logger });
     logger.info(`posting to ${slack.url}`);
-    expect(chunks.join('')).not.toContain(SECRET_PART);
+    expect(output()).not.toContain(SECRET_PART);
   });
 
   it('fails with what Slack answered, without the URL, and does not retry a 4xx', async () => {
