@@ -1,7 +1,7 @@
 // Checks (and with --install, installs) the real components reletan's tests run against:
 // memcached (cache tests), git-flow AVH (the oracle for release graphs), php-cli with vlucas/phpdotenv
-// (reads .env exactly as Laravel does). Installs through apt-get as root or with passwordless sudo;
-// otherwise prints how to install them and exits 1, so no test is silently skipped.
+// (reads .env exactly as Laravel does), unzip (reads source bundles back as Elastic Beanstalk does).
+// Installs through apt-get as root or with passwordless sudo; otherwise prints how to install them and exits 1, so no test is silently skipped.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -15,6 +15,7 @@ const components = [
     brew: 'git-flow-avh',
     present: () => has('git', ['flow', 'version']),
   },
+  { name: 'unzip', apt: 'unzip', brew: 'unzip', present: () => has('unzip', ['-v']) },
   { name: 'php-cli', apt: 'php-cli', brew: 'php', present: () => has('php', ['-v']) },
   {
     name: 'vlucas/phpdotenv',
