@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import module from 'node:module';
 import type { Command, Help, Option } from 'commander';
-import type { AppContext, GlobalOptions } from './app.js';
+import type { AppContext, AppIo, GlobalOptions } from './app.js';
 import { createHintRenderer, type Invocation } from './hint-renderer.js';
 import { installInterruptHandling } from './interrupt.js';
 
@@ -159,15 +159,21 @@ export function lazyAction(handler: CommandHandler): (...params: unknown[]) => P
     const entry = '@reletan/cli-kit';
     const { runAction }: typeof import('./app.js') = await import(entry);
     const globals = command.optsWithGlobals() as GlobalOptions;
-    process.exitCode = await runAction(
-      globals,
-      (context) => handler(context, args, options),
-      {},
-      {
-        renderAction: createHintRenderer(invocationOf(command)),
-      },
-    );
+    process.exitCode = await runAction(globals, (context) => handler(context, args, options), inProcessIo(), {
+      renderAction: createHintRenderer(invocationOf(command)),
+    });
   };
+}
+
+/**
+ * The I/O a test gives a program it runs in its own process (`runReletanInProcess` of the apps' testing
+ * entries): output buffers, an environment, AWS and GitHub client options, a clock. Kept on a global so
+ * the bundled bin's copy of this module and the ESM copy see the same one; empty in a real run.
+ */
+export const IN_PROCESS_IO = Symbol.for('reletan.inProcessIo');
+
+function inProcessIo(): AppIo {
+  return ((globalThis as { [IN_PROCESS_IO]?: AppIo })[IN_PROCESS_IO] ?? {}) as AppIo;
 }
 
 /** The parts of commander's error the bins look at. */
