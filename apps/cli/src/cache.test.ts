@@ -6,6 +6,7 @@ import { type MemcachedProcess, startMemcached } from '@reletan/cache-coordinato
 import { createTestRepo, makeTempDir, runNodeScript, type TestRepo, testGitEnv } from '@reletan/core/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runRecordingModules } from '../test/loaded-modules.js';
+import { runReletanInProcess } from './testing.js';
 
 const bin = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 
@@ -18,7 +19,7 @@ afterEach(async () => {
   await repo.cleanup();
 });
 
-const reletan = (args: string[]) => runNodeScript(bin, args, { cwd: repo.dir, env: testGitEnv() });
+const reletan = (args: string[]) => runReletanInProcess(args, { cwd: repo.dir, env: testGitEnv() });
 
 async function writeConfig(stages: Record<string, unknown>) {
   await writeFile(path.join(repo.dir, 'reletan.config.json'), JSON.stringify({ stages }, null, 2));

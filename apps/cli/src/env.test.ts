@@ -7,6 +7,7 @@ import { makeTempDir, runNodeScript, type TempDir } from '@reletan/core/testing'
 import dotenv from 'dotenv';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runRecordingModules } from '../test/loaded-modules.js';
+import { runReletanInProcess } from './testing.js';
 
 const bin = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 
@@ -74,7 +75,15 @@ const baseEnv = () => ({
   AWS_REGION: 'ap-northeast-1',
 });
 
+/**
+ * `reletan ARGS` run in this process, through the real program (parsing, the command, hints, the exit
+ * code): most tests here are about what `env` prints and writes, and a process per run would be most of
+ * their cost. The tests of the real SDK's own settings chain (AWS_ENDPOINT_URL_SSM, which the SDK reads
+ * from the process's environment) and of start-up run the built bin instead.
+ */
 const reletan = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runReletanInProcess(args, { cwd: dir.path, env: { ...baseEnv(), ...env } });
+const reletanBin = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   runNodeScript(bin, args, { cwd: dir.path, env: { ...baseEnv(), ...env } });
 
 async function files(entries: Record<string, string>) {
@@ -141,7 +150,7 @@ describe('env build', () => {
 
   it('reads SSM parameters under the stage path, every page, through the real AWS SDK', async () => {
     await project({ ssm: true });
-    const result = await reletan(['env', 'build', 'prod', '--json']);
+    const result = await reletanBin(['env', 'build', 'prod', '--json']);
     expect(result.exitCode).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.keys.filter((key: { source: string }) => key.source.startsWith('ssm '))).toEqual([
@@ -189,7 +198,7 @@ describe('env build', () => {
     ];
     const runs = [];
     for (const args of commands) {
-      const run = await reletan(args);
+      const run = await reletanBin(args);
       expect(run.exitCode).toBe(0);
       // Not masked: never even attempted. A successful run prints keys and layers only.
       expect(`${run.stdout}${run.stderr}`).not.toContain('***');
@@ -200,12 +209,12 @@ describe('env build', () => {
     await files({
       '.env.prod.visible': `APP_URL=https://shop.example\nSTRIPE_SECRET='${SECRETS.stageSecretFile}'\n`,
     });
-    runs.push(await reletan(['env', 'build', 'prod', '--verbose']));
-    runs.push(await reletan(['env', 'build', 'prod', '--json']));
-    runs.push(await reletan(['env', 'check', 'prod']));
+    runs.push(await reletanBin(['env', 'build', 'prod', '--verbose']));
+    runs.push(await reletanBin(['env', 'build', 'prod', '--json']));
+    runs.push(await reletanBin(['env', 'check', 'prod']));
     await project({ ssm: true });
     runs.push(
-      await reletan(['env', 'build', 'prod', '--verbose'], { PROD_DB_PASSWORD: `${SECRETS.env}'"\n` }),
+      await reletanBin(['env', 'build', 'prod', '--verbose'], { PROD_DB_PASSWORD: `${SECRETS.env}'"\n` }),
     );
     for (const run of runs.slice(-4)) expect(run.exitCode).toBe(1);
     for (const run of runs) expectNoSecret(run.stdout, run.stderr);

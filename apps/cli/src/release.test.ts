@@ -7,6 +7,7 @@ import { createGitRunner } from '@reletan/core';
 import { createTestRepo, makeTempDir, runNodeScript, type TestRepo, testGitEnv } from '@reletan/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runRecordingModules } from '../test/loaded-modules.js';
+import { runReletanInProcess } from './testing.js';
 
 const bin = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 
@@ -18,7 +19,14 @@ afterEach(async () => {
   await repo?.cleanup();
 });
 
+/**
+ * `reletan ARGS` in this process, through the real program (parsing, the command, hints, the exit code):
+ * a process per run would be most of these tests' cost. The whole release and the token test run the
+ * built bin, so everything the process prints, by any path, is checked.
+ */
 const reletan = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runReletanInProcess(args, { cwd: repo.dir, env: { ...testGitEnv(), NO_COLOR: '1', ...env } });
+const reletanBin = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   runNodeScript(bin, args, { cwd: repo.dir, env: { ...testGitEnv(), NO_COLOR: '1', ...env } });
 
 async function commit(file: string, content: string, message: string) {
@@ -51,7 +59,7 @@ const origin = () => createGitRunner({ cwd: repo.origin, env: testGitEnv() });
 describe('reletan release start and finish', () => {
   it('runs a whole release with --push, as JSON', async () => {
     await project();
-    const started = await reletan(['release', 'start', '--push', '--json']);
+    const started = await reletanBin(['release', 'start', '--push', '--json']);
     expect(started.exitCode).toBe(0);
     expect(JSON.parse(started.stdout)).toMatchObject({
       kind: 'release',
@@ -66,7 +74,7 @@ describe('reletan release start and finish', () => {
     });
     await commit('VERSION', '0.1.0\n', 'Bump version to 0.1.0');
 
-    const finished = await reletan(['release', 'finish', '--push', '--json']);
+    const finished = await reletanBin(['release', 'finish', '--push', '--json']);
     expect(finished.exitCode).toBe(0);
     const result = JSON.parse(finished.stdout);
     expect(result).toMatchObject({ tag: 'v0.1.0', pushed: true, alreadyDone: [] });
@@ -318,10 +326,10 @@ describe('GitHub, through GITHUB_API_URL', () => {
     const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3`;
     const env = { GITHUB_TOKEN: 'ghp_clitesttoken123', GITHUB_API_URL: api };
 
-    await reletan(['release', 'start', '1.0.0', '--push']);
+    await reletanBin(['release', 'start', '1.0.0', '--push']);
     await commit('VERSION', '1.0.0\n', 'Bump version to 1.0.0');
     requests.length = 0;
-    const result = await reletan(['release', 'finish', '--push', '--github-release', '--verbose'], env);
+    const result = await reletanBin(['release', 'finish', '--push', '--github-release', '--verbose'], env);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain(
       '- GitHub release created: https://ghe.acme.io/acme/shop/releases/tag/v1.0.0',

@@ -3,7 +3,8 @@
  * directories, real git repositories with a bare `origin`, and running a built bin as a user would.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { cp, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isReletanError, type ReletanError } from './errors.js';
@@ -39,20 +40,57 @@ export interface CreateTestRepoOptions {
 
 /** A real git repository with one commit, an identity, and (by default) a bare `origin` tracking it. */
 export async function createTestRepo(options: CreateTestRepoOptions = {}): Promise<TestRepo> {
+  const branch = options.branch ?? 'main';
+  const withOrigin = options.withOrigin ?? true;
+  return copyOfTemplateRepo(`createTestRepo:${branch}:${withOrigin}`, async () => {
+    const root = await makeTempDir('reletan-repo-');
+    const dir = path.join(root.path, 'work');
+    const origin = path.join(root.path, 'origin.git');
+    const env = testGitEnv();
+    await createGitRunner({ cwd: root.path, env }).run(['init', '-q', '-b', branch, dir]);
+    const git = createGitRunner({ cwd: dir, env });
+    await git.run(['commit', '-q', '--allow-empty', '-m', 'Initial commit']);
+    if (withOrigin) {
+      await git.run(['init', '-q', '--bare', '-b', branch, origin]);
+      await git.run(['remote', 'add', 'origin', origin]);
+      await git.run(['push', '-q', '-u', 'origin', branch]);
+    }
+    return { ...root, dir, origin, git };
+  });
+}
+
+const templates = new Map<string, Promise<string>>();
+
+/**
+ * A fresh copy of a repository that `build` makes once per process under `key`: the working clone in
+ * `work/` of a temp dir, its bare `origin` (if any) in `origin.git/` beside it, as {@link createTestRepo}
+ * lays them out. Copying files costs no process; building costs a git process per step (several for a
+ * push), which on a small CI machine is most of a git test's time. The copy's `origin` remote points at
+ * its own `origin.git`. The template is removed when the process exits.
+ */
+export async function copyOfTemplateRepo(
+  key: string,
+  build: () => Promise<TestRepo>,
+  env: NodeJS.ProcessEnv = testGitEnv(),
+): Promise<TestRepo> {
+  let template = templates.get(key);
+  if (!template) {
+    template = build().then((repo) => {
+      process.once('exit', () => rmSync(repo.path, { recursive: true, force: true }));
+      return repo.path;
+    });
+    templates.set(key, template);
+    template.catch(() => templates.delete(key));
+  }
+  const source = await template;
   const root = await makeTempDir('reletan-repo-');
+  await cp(source, root.path, { recursive: true, verbatimSymlinks: true });
   const dir = path.join(root.path, 'work');
   const origin = path.join(root.path, 'origin.git');
-  const branch = options.branch ?? 'main';
-  const env = testGitEnv();
-  await createGitRunner({ cwd: root.path, env }).run(['init', '-q', '-b', branch, dir]);
-  const git = createGitRunner({ cwd: dir, env });
-  await git.run(['commit', '-q', '--allow-empty', '-m', 'Initial commit']);
-  if (options.withOrigin ?? true) {
-    await git.run(['init', '-q', '--bare', '-b', branch, origin]);
-    await git.run(['remote', 'add', 'origin', origin]);
-    await git.run(['push', '-q', '-u', 'origin', branch]);
-  }
-  return { ...root, dir, origin, git };
+  const configFile = path.join(dir, '.git', 'config');
+  const config = await readFile(configFile, 'utf8');
+  await writeFile(configFile, config.split(path.join(source, 'origin.git')).join(origin));
+  return { ...root, dir, origin, git: createGitRunner({ cwd: dir, env }) };
 }
 
 /** An environment that makes git deterministic and independent of the machine's own config. */

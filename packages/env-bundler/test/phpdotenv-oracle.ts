@@ -27,9 +27,15 @@ foreach ($inputs as $content) {
 echo json_encode($out, JSON_THROW_ON_ERROR | JSON_INVALID_UTF8_SUBSTITUTE);
 `;
 
-/** The autoload.php of phpdotenv; throws saying how to install php and phpdotenv when either is missing. */
+let checkedAutoload: string | undefined;
+
+/**
+ * The autoload.php of phpdotenv; throws saying how to install php and phpdotenv when either is missing.
+ * Checked once per test file: property tests call the oracle dozens of times.
+ */
 export function requirePhpDotenv(): string {
   const autoload = process.env.PHPDOTENV_AUTOLOAD ?? DEFAULT_AUTOLOAD;
+  if (checkedAutoload === autoload) return autoload;
   const php = spawnSync('php', ['-v'], { encoding: 'utf8' });
   if (php.error || php.status !== 0) {
     throw new Error(`php is not installed; the phpdotenv round-trip tests need it: ${INSTALL}`);
@@ -39,6 +45,7 @@ export function requirePhpDotenv(): string {
       `vlucas/phpdotenv is not installed (no ${autoload}): ${INSTALL}, or point PHPDOTENV_AUTOLOAD at a composer vendor/autoload.php`,
     );
   }
+  checkedAutoload = autoload;
   return autoload;
 }
 

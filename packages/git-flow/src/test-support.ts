@@ -3,7 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type ReletanConfig, validateConfig } from '@reletan/config';
 import { createGitRunner, type GitRunner } from '@reletan/core';
-import { createTestRepo, makeTempDir, type TestRepo, testGitEnv } from '@reletan/core/testing';
+import {
+  copyOfTemplateRepo,
+  createTestRepo,
+  makeTempDir,
+  type TestRepo,
+  testGitEnv,
+} from '@reletan/core/testing';
 
 /**
  * Fixed identities and dates make every commit and tag object depend on its content alone, so two
@@ -67,34 +73,46 @@ export interface FlowRepo {
   cleanup(): Promise<void>;
 }
 
-/** main and develop, a few pull requests on develop, everything pushed to a bare origin. */
-export async function createFlowRepo(env: NodeJS.ProcessEnv = FIXED_DATE_ENV): Promise<FlowRepo> {
-  const root = await makeTempDir('reletan-flow-');
-  const dir = path.join(root.path, 'work');
-  const origin = path.join(root.path, 'origin.git');
-  await createGitRunner({ cwd: root.path, env }).run(['init', '-q', '-b', 'main', dir]);
-  await createGitRunner({ cwd: root.path, env }).run(['init', '-q', '--bare', '-b', 'main', origin]);
-  const git = createGitRunner({ cwd: dir, env });
-  const repo = { dir, origin, git, cleanup: root.cleanup };
-  await commitFile(repo, 'README.md', '# shop\n', 'Initial commit');
-  await git.run(['remote', 'add', 'origin', origin]);
-  await git.run(['push', '-q', '-u', 'origin', 'main']);
-  await git.run(['checkout', '-q', '-b', 'develop']);
-  await mergePullRequest(repo, 1, 'Add the cart');
-  await squashPullRequest(repo, 2, 'Fix the price rounding');
-  await mergePullRequest(repo, 3, 'Show stock levels');
-  await git.run(['push', '-q', '-u', 'origin', 'develop']);
-  return repo;
+/**
+ * main and develop, a few pull requests on develop, everything pushed to a bare origin, with fixed dates
+ * (so every copy has the same SHAs). Built once per test file and copied.
+ */
+export async function createFlowRepo(): Promise<FlowRepo> {
+  return copyOfTemplateRepo(
+    'git-flow:createFlowRepo',
+    async () => {
+      const root = await makeTempDir('reletan-flow-');
+      const dir = path.join(root.path, 'work');
+      const origin = path.join(root.path, 'origin.git');
+      const env = FIXED_DATE_ENV;
+      await createGitRunner({ cwd: root.path, env }).run(['init', '-q', '-b', 'main', dir]);
+      await createGitRunner({ cwd: root.path, env }).run(['init', '-q', '--bare', '-b', 'main', origin]);
+      const git = createGitRunner({ cwd: dir, env });
+      const repo = { ...root, dir, origin, git };
+      await commitFile(repo, 'README.md', '# shop\n', 'Initial commit');
+      await git.run(['remote', 'add', 'origin', origin]);
+      await git.run(['push', '-q', '-u', 'origin', 'main']);
+      await git.run(['checkout', '-q', '-b', 'develop']);
+      await mergePullRequest(repo, 1, 'Add the cart');
+      await squashPullRequest(repo, 2, 'Fix the price rounding');
+      await mergePullRequest(repo, 3, 'Show stock levels');
+      await git.run(['push', '-q', '-u', 'origin', 'develop']);
+      return repo;
+    },
+    FIXED_DATE_ENV,
+  );
 }
 
-/** createTestRepo plus develop with pull requests, for tests that need no fixed dates. */
+/** createTestRepo plus develop with pull requests, for tests that need no fixed dates. Built once per test file and copied. */
 export async function createDevelopRepo(): Promise<TestRepo> {
-  const repo = await createTestRepo();
-  await repo.git.run(['checkout', '-q', '-b', 'develop']);
-  await mergePullRequest(repo, 1, 'Add the cart');
-  await squashPullRequest(repo, 2, 'Fix the price rounding');
-  await repo.git.run(['push', '-q', '-u', 'origin', 'develop']);
-  return repo;
+  return copyOfTemplateRepo('git-flow:createDevelopRepo', async () => {
+    const repo = await createTestRepo();
+    await repo.git.run(['checkout', '-q', '-b', 'develop']);
+    await mergePullRequest(repo, 1, 'Add the cart');
+    await squashPullRequest(repo, 2, 'Fix the price rounding');
+    await repo.git.run(['push', '-q', '-u', 'origin', 'develop']);
+    return repo;
+  });
 }
 
 /** Everything the comparison with git-flow looks at: refs, tags, the remote and the whole commit graph. */
