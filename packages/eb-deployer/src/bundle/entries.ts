@@ -13,7 +13,7 @@ export interface BundleExtraFile {
   mode?: number;
 }
 
-/** A file's bytes as a stream: node's or streamx's (tar-stream's), both async-iterable and destroyable. */
+/** A file's bytes as a stream (node's, or the tar reader's): async-iterable and destroyable. */
 export interface ByteStream extends AsyncIterable<unknown> {
   destroy(error?: Error): unknown;
 }

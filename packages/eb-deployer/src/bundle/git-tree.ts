@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { type GitRunner, isReletanError, ReletanError, usageError } from '@reletan/core';
-import { extract as tarExtract } from 'tar-stream';
-import { type BundleEntry, drain, treeFileMode } from './entries.js';
+import { type BundleEntry, treeFileMode } from './entries.js';
 import { interruptedError } from './errors.js';
+import { readTar } from './tar-reader.js';
 import { STREAM_THRESHOLD } from './zip-writer.js';
 
 /** HEAD's committed tree, read as `git archive` writes it. */
@@ -103,7 +103,7 @@ async function readOptional(file: string): Promise<string | undefined> {
 }
 
 /**
- * Streams `git archive --format=tar <commit>` through tar-stream: git applies `export-ignore`,
+ * Streams `git archive --format=tar <commit>` through the tar reader: git applies `export-ignore`,
  * `export-subst` and its conversions exactly as for any archive, and nothing but the entry being read is
  * held (small files whole, large ones as a stream the zip writer reads to the end). git writes a tree in
  * byte order of its paths, which is the bundle's order.
@@ -143,43 +143,30 @@ async function* archiveEntries(
     });
   };
 
-  const extract = tarExtract();
-  child.stdout.pipe(extract);
   const abort = () => {
     child.kill();
-    extract.destroy(interruptedError(signal));
+    child.stdout.destroy(interruptedError(signal));
   };
   signal?.addEventListener('abort', abort, { once: true });
   try {
-    for await (const entry of extract) {
-      const header = entry.header;
-      const name = header.name;
-      if (header.type === 'file' || header.type === 'contiguous-file') {
-        const mode = treeFileMode(name, ((header.mode ?? 0) & 0o111) !== 0);
-        const size = header.size ?? 0;
-        if (size > STREAM_THRESHOLD) {
-          yield { path: name, kind: 'file', mode, size, stream: entry };
-          // The writer reads it to the end; what it left (nothing, normally) is dropped so the tar moves on.
-          await drain(entry);
-        } else {
-          const data = await readAll(entry);
-          yield { path: name, kind: 'file', mode, size: data.length, data };
-        }
-      } else if (header.type === 'symlink') {
-        await drain(entry);
-        const data = Buffer.from(header.linkname ?? '', 'utf8');
+    for await (const entry of readTar(child.stdout, { streamAbove: STREAM_THRESHOLD })) {
+      const name = entry.path;
+      if (entry.type === 'file') {
+        const mode = treeFileMode(name, (entry.mode & 0o111) !== 0);
+        if (entry.stream) yield { path: name, kind: 'file', mode, size: entry.size, stream: entry.stream };
+        else yield { path: name, kind: 'file', mode, size: entry.size, data: entry.data as Buffer };
+      } else if (entry.type === 'symlink') {
+        const data = Buffer.from(entry.linkname, 'utf8');
         yield { path: name, kind: 'symlink', mode: 0o777, size: data.length, data };
-      } else {
-        // Directories (the zip stores none), the pax header with the commit id, submodules' empty directories.
-        await drain(entry);
       }
+      // Directories (the zip stores none) and submodules' empty directories are left out.
     }
     const failure = await failed();
     if (failure) throw failure;
   } catch (error) {
     if (signal?.aborted) throw interruptedError(signal);
-    if (isReletanError(error)) throw error;
-    if (child.exitCode === null && child.signalCode === null) {
+    if (isReletanError(error) && error.code !== 'BUNDLE_TAR_UNREADABLE') throw error;
+    if (!child.stdout.readableEnded && child.exitCode === null && child.signalCode === null) {
       // git is still writing a tar that cannot be read: stop it, and say what was wrong with the tar.
       child.kill();
       throw error;
@@ -189,12 +176,6 @@ async function* archiveEntries(
   } finally {
     signal?.removeEventListener('abort', abort);
     if (child.exitCode === null && child.signalCode === null) child.kill();
-    extract.destroy();
+    child.stdout.destroy();
   }
-}
-
-async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
