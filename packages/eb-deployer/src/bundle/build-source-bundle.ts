@@ -169,7 +169,6 @@ export async function buildSourceBundle(options: BuildSourceBundleOptions): Prom
   const directory = cacheDir ?? (out ? path.dirname(out) : (temporaryDirectory as string));
   await mkdir(directory, { recursive: true });
   const temporary = path.join(directory, `${TEMP_PREFIX}${randomUUID()}.tmp`);
-  const total = tree.total + extras.length;
   let reported = 0;
   let written: WrittenZip;
   let target: string;
@@ -183,7 +182,9 @@ export async function buildSourceBundle(options: BuildSourceBundleOptions): Prom
         const now = Date.now();
         if (logger && now - reported >= 250) {
           reported = now;
-          logger.progress(`bundling: ${count} of ${Math.max(count, total)} files`);
+          // The total is counted alongside the archive; until it is known, the count alone is shown.
+          const total = tree.total === 0 ? count : Math.max(count, tree.total + extras.length);
+          logger.progress(`bundling: ${count}${total === count ? '' : ` of ${total}`} files`);
         }
       },
     });

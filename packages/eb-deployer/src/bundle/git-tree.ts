@@ -11,8 +11,11 @@ import { STREAM_THRESHOLD } from './zip-writer.js';
 /** HEAD's committed tree, read as `git archive` writes it. */
 export interface GitTree {
   commit: string;
-  /** How many files and symlinks the tree holds (before `export-ignore`): the progress total. */
-  total: number;
+  /**
+   * How many files and symlinks the tree holds (before `export-ignore`): the progress total. Counted
+   * alongside the archive once `entries()` starts it, so nothing waits for it: 0 until then.
+   */
+  readonly total: number;
   /** Everything the archive's bytes depend on besides the tree's own files, for the cache key. */
   fingerprint(signal?: AbortSignal): Promise<Record<string, string | undefined>>;
   /** The archive's files and symlinks, in byte order of their paths. */
@@ -36,14 +39,25 @@ export async function openGitTree(git: GitRunner, cwd: string): Promise<GitTree>
     });
   }
   const commit = head.stdout.trim();
-  const listing = await git.run(['ls-tree', '-r', '-z', commit]);
   let total = 0;
-  for (const line of listing.stdout.split('\0')) if (/^\d+ blob /.test(line)) total += 1;
   return {
     commit,
-    total,
+    get total() {
+      return total;
+    },
     fingerprint: () => gitFingerprint(git, commit),
-    entries: (signal) => archiveEntries(cwd, commit, signal),
+    entries: (signal) => {
+      // Only progress needs the count: a failure here leaves it at 0, and the archive says what is wrong.
+      git.run(['ls-tree', '-r', '-z', commit], { allowFailure: true }).then(
+        (listing) => {
+          let count = 0;
+          for (const line of listing.stdout.split('\0')) if (/^\d+ blob /.test(line)) count += 1;
+          total = count;
+        },
+        () => {},
+      );
+      return archiveEntries(cwd, commit, signal);
+    },
   };
 }
 
