@@ -32,6 +32,8 @@ export {
 } from './deploy/rollback-stage.js';
 export { type BuildStageBundleOptions, buildStageBundle } from './deploy/stage-bundle.js';
 export {
+  type LockHolderOptions,
+  lockHolderOf,
   requireElasticBeanstalk,
   type StageTarget,
   stageTarget,

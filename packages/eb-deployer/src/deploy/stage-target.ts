@@ -1,7 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import type { AwsAccess } from '@reletan/aws';
 import { type ElasticBeanstalkDeployConfig, type ReletanConfig, resolveStage } from '@reletan/config';
-import { type Clock, type Logger, usageError } from '@reletan/core';
+import { type CiContext, type Clock, type Logger, usageError } from '@reletan/core';
 import type { ElasticBeanstalkTarget } from '../eb/environments.js';
 import { acquireDeployLock, type DeployLock, deployLockKey } from '../s3/deploy-lock.js';
 import { orderEnvironments } from './plan.js';
@@ -64,6 +64,18 @@ export function stateLocation(application: string): string {
 }
 
 /** Who holds a stage's lock, as an operation sees it: a person's or build's name, its CI build. */
+/**
+ * Who holds a deploy lock taken from a CI build: the provider, repository and branch, and the build's URL,
+ * so whoever finds the lock held knows which job to look at. Outside CI, nothing: the lock then names
+ * `user@host`.
+ */
+export function lockHolderOf(ci: CiContext): Pick<LockHolderOptions, 'holder' | 'ciBuildUrl'> {
+  if (!ci.ci) return {};
+  const repository = ci.repository ? ` ${ci.repository.owner}/${ci.repository.name}` : '';
+  const holder = `${ci.provider}${repository}${ci.branch ? ` ${ci.branch}` : ''}`;
+  return { holder, ...(ci.buildUrl ? { ciBuildUrl: ci.buildUrl } : {}) };
+}
+
 export interface LockHolderOptions {
   /** Named in the lock, for whoever finds it held. @default `user@host` */
   holder?: string | undefined;

@@ -1,6 +1,7 @@
 import type { AppContext } from '@reletan/cli-kit';
+import { formatDuration } from '@reletan/core';
 import { deployStage } from '@reletan/eb-deployer';
-import { deployer, planLines, took } from './shared.js';
+import { deployer, planLines } from './shared.js';
 
 export interface DeployOptions {
   resume?: boolean;
@@ -40,7 +41,7 @@ export async function deploy(context: AppContext, stage: string, options: Deploy
         result.steps,
       )
     : [
-        `deployed ${result.label} to stage ${stage} (${result.application}, ${result.region}) in ${took(result.durationMs)}`,
+        `deployed ${result.label} to stage ${stage} (${result.application}, ${result.region}) in ${formatDuration(result.durationMs)}`,
         ...result.environments.map(
           (environment) =>
             `  ${environment.name.padEnd(Math.max(...result.environments.map((e) => e.name.length)))}  ${

@@ -1,14 +1,13 @@
 import type { AppContext } from '@reletan/cli-kit';
-import { detectCiContext, formatDuration, type StepReport } from '@reletan/core';
+import { detectCiContext, type StepReport } from '@reletan/core';
+import { lockHolderOf } from '@reletan/eb-deployer';
 
-/** Who deploys and from which CI build, for the deploy lock: the CI job, else user@host. */
+/** Who deploys, for the deploy lock: the CI build (eb-deployer's `lockHolderOf`), else user@host. */
 export async function deployer(context: AppContext): Promise<{ holder?: string; ciBuildUrl?: string }> {
   const ci = await detectCiContext({ env: context.env, cwd: context.cwd, git: context.git() }).catch(
     () => undefined,
   );
-  if (!ci?.ci) return {};
-  const holder = `${ci.provider}${ci.repository ? ` ${ci.repository.owner}/${ci.repository.name}` : ''}${ci.branch ? ` ${ci.branch}` : ''}`;
-  return { holder, ...(ci.buildUrl ? { ciBuildUrl: ci.buildUrl } : {}) };
+  return ci ? lockHolderOf(ci) : {};
 }
 
 /** A plan's steps as numbered lines: what a dry run prints. */
@@ -22,8 +21,4 @@ export function planLines(title: string, steps: readonly StepReport[], done: rea
     ...done.map((line) => `  - ${line}`),
     'nothing was changed',
   ].join('\n');
-}
-
-export function took(ms: number): string {
-  return formatDuration(ms);
 }
